@@ -1,0 +1,48 @@
+"""The course directory: where it is, how to copy it, how to run nbgrader in it."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from gradekit import ASSIGNMENT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# What a course directory needs before `nbgrader generate_assignment` runs.
+COURSE_FILES = ["nbgrader_config.py", "util.py", "source"]
+
+
+def copy_course(destination, repo_root=REPO_ROOT):
+    """Create a fresh course directory from the repository's source files."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        source = Path(repo_root) / name
+        target = destination / name
+        if source.is_dir():
+            # symlinks=True keeps source/numpy_nn/util.py a link to the top-level util.py
+            shutil.copytree(source, target, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        else:
+            shutil.copy2(source, target)
+    return destination
+
+
+def tool_environment():
+    """Environment in which nbgrader finds this interpreter's tools (it shells out to alembic)."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_nbgrader(args, course_dir, check=True, capture=False):
+    """Run `nbgrader <args>` in course_dir with this interpreter's environment."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    return subprocess.run(command, cwd=course_dir, env=tool_environment(), check=check,
+                          text=True, capture_output=capture)
+
+
+def release_notebook(course_dir, assignment=ASSIGNMENT):
+    return Path(course_dir) / "release" / assignment / f"{assignment}.ipynb"

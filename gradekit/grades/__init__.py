@@ -1,0 +1,1 @@
+"""Grades: reading scores back out of the gradebook."""

@@ -1,0 +1,53 @@
+"""Per-student, per-test score table read from the nbgrader gradebook."""
+import argparse
+import sys
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from gradekit import ASSIGNMENT, COURSE_ID, TESTS
+
+
+def autograded_scores(db_url, course_id, assignment=ASSIGNMENT):
+    """{student: {grade_id: score}} for every autograded test cell, plus the test ids in notebook order."""
+    with Gradebook(db_url, course_id) as gradebook:
+        notebook = gradebook.find_assignment(assignment).notebooks[0]
+        code_tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"}
+        # the contract's order is the notebook's order; unknown extra tests go last
+        test_ids = [t for t in TESTS if t in code_tests] + sorted(code_tests - set(TESTS))
+        scores = {}
+        for student in sorted(s.id for s in gradebook.students):
+            try:
+                submission = gradebook.find_submission_notebook(notebook.name, assignment, student)
+            except MissingEntry:
+                continue
+            scores[student] = {grade.name: grade.auto_score for grade in submission.grades
+                               if grade.name in test_ids}
+        max_scores = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.name in test_ids}
+    return test_ids, max_scores, scores
+
+
+def format_table(test_ids, max_scores, scores):
+    total_max = sum(max_scores.values())
+    header = ["student"] + test_ids + [f"total/{total_max:g}"]
+    rows = []
+    for student, by_test in scores.items():
+        cells = ["-" if by_test.get(t) is None else f"{by_test[t]:g}" for t in test_ids]
+        total = sum(v for v in by_test.values() if v is not None)
+        rows.append([student] + cells + [f"{total:g}"])
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths)) for row in [header] + rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Print the autograded score of every test for every student.")
+    parser.add_argument("--db-url", default="sqlite:///gradebook.db")
+    parser.add_argument("--course-id", default=COURSE_ID)
+    parser.add_argument("--assignment", default=ASSIGNMENT)
+    args = parser.parse_args(argv)
+    print(format_table(*autograded_scores(args.db_url, args.course_id, args.assignment)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Submissions: what students hand in, as nbgrader expects it under submitted/."""
