@@ -1,0 +1,63 @@
+"""Reading the master notebook: its nbgrader cells and the regions students never see."""
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from gradekit import ASSIGNMENT
+from gradekit.course import REPO_ROOT
+
+SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
+MASTER_NOTEBOOK = SOURCE_DIR / f"{ASSIGNMENT}.ipynb"
+MASTER_MARKDOWN = SOURCE_DIR / f"{ASSIGNMENT}.md"
+
+_REGION = re.compile(r"^\s*### BEGIN (SOLUTION|HIDDEN TESTS)\s*$(.*?)^\s*### END \1\s*$",
+                     re.MULTILINE | re.DOTALL)
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def read_master(path=MASTER_NOTEBOOK):
+    return nbformat.read(path, as_version=4)
+
+
+def read_master_markdown(path=MASTER_MARKDOWN):
+    return jupytext.read(path)
+
+
+def secret_texts(notebook):
+    """Everything a student must never see: solution and hidden-test regions,
+    and whole manually graded answer cells (the model answers)."""
+    texts = []
+    for cell in notebook.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            texts.append(cell.source)
+        else:
+            texts.extend(match.group(2) for match in _REGION.finditer(cell.source))
+    return texts
+
+
+def given_text(notebook):
+    """The source with every secret region cut out: what the release may legitimately contain."""
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and nbgrader_meta(cell).get("solution"):
+            continue
+        parts.append(_REGION.sub("", cell.source))
+    return "\n".join(parts)
+
+
+def secret_lines(notebook):
+    """Meaningful secret lines that do not also occur in the given code."""
+    given = {line.strip() for line in given_text(notebook).splitlines()}
+    lines = set()
+    for text in secret_texts(notebook):
+        for line in text.splitlines():
+            line = line.strip()
+            if len(line) >= 8 and line not in given:
+                lines.add(line)
+    return lines
