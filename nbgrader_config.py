@@ -5,6 +5,12 @@ command run from here picks this file up.
 """
 import os
 
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute, OverwriteCells
+
+from gradekit.autograded.execute import ResilientExecute
+from gradekit.autograded.overwrite import RestoringOverwriteCells
+
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 
 c = get_config()  # noqa: F821 (injected by traitlets)
@@ -27,6 +33,30 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# ВАШ КОД ЗДЕСЬ\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "ВАШ ОТВЕТ ЗДЕСЬ"
 
-# Per-cell execution limit. nbgrader's 30 s default is too short for the
-# training cell; docs/decisions.md records the measurement behind this value.
-c.Execute.timeout = 600
+# The hidden checks are created in the locked first cell, before any student
+# code runs (so students cannot monkeypatch what they rely on); that cell is not
+# a grade cell, which nbgrader refuses by default.
+c.ClearHiddenTests.enforce_metadata = False
+
+# A submission that deletes test cells gets them back (and gains nothing).
+c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.missing_cell_notification = (
+    "Ячейка {cell_id} отсутствовала в работе и восстановлена при проверке.\n\n"  # nbgrader adds "# " in code
+)
+
+# Execution limits, sized from benchmarks/notebook_timing.py (see docs/decisions.md):
+# the training cell takes about 50 s on an idle 2-core machine.
+c.Execute.timeout = 300
+c.ResilientExecute.grade_cell_timeout = 120
+c.ResilientExecute.notebook_timeout = 1200
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": "ячейка выполнялась дольше отведённого времени и была прервана (бесконечный цикл?)",
+    "traceback": ["CellTimeoutError: ячейка выполнялась дольше отведённого времени и была прервана"],
+}
+
+# Autograde with the kit's preprocessors in place of nbgrader's: a dying kernel costs
+# only the cells after it, and deleted test cells really come back.
+_replacements = {Execute: ResilientExecute, OverwriteCells: RestoringOverwriteCells}
+for _trait in ("sanitize_preprocessors", "autograde_preprocessors"):
+    setattr(c.Autograde, _trait, [_replacements.get(p, p) for p in Autograde.class_traits()[_trait].default()])

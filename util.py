@@ -614,3 +614,37 @@ def _checked_embedding(X2d, y):
     if not np.issubdtype(points.dtype, np.number) or not np.all(np.isfinite(points)):
         raise ValueError("X2d должен содержать только конечные числа (без NaN и inf)")
     return points, labels
+
+
+# ---------------------------------------------------------------------------
+# Проверка представлений / checking representations
+# ---------------------------------------------------------------------------
+
+
+def check_representations(X, name="представления"):
+    """Возвращает X, если по нему можно строить t-SNE и обучать модели, иначе ValueError.
+
+    t-SNE из scikit-learn аварийно завершает Python (segmentation fault), если все
+    строки данных одинаковы — например, когда Dense.forward возвращает нули или
+    сломанное обучение свело представления к одной точке. Такую ошибку лучше
+    показать сразу и понятным текстом. Проверяются до 2000 случайных строк (свой
+    генератор случайных чисел: глобальное состояние np.random не меняется).
+    """
+    array = np.asarray(X)
+    if array.ndim != 2 or len(array) == 0:
+        raise ValueError(f"{name}: ожидалась непустая матрица [объекты, признаки], получена форма {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(
+            f"{name} содержат nan или inf: обучение сети разошлось. Проверьте Dense.backward и train "
+            "(градиенты и шаг обучения) и перезапустите блокнот."
+        )
+    sample = array[np.random.default_rng(0).permutation(len(array))[:2000]]
+    distinct = len(np.unique(sample, axis=0))
+    if distinct < max(2, len(sample) // 10):
+        raise ValueError(
+            f"{name} почти одинаковы для всех изображений (различных среди {len(sample)} случайных: "
+            f"{distinct}): сеть не различает входы (например, Dense.forward возвращает нули или обучение "
+            "сломано). t-SNE на таких данных аварийно завершает Python, поэтому сначала добейтесь, "
+            "чтобы сеть обучалась."
+        )
+    return X

@@ -648,3 +648,24 @@ def test_plot_embedding_default_title_is_russian(close_figures):
 def test_plot_embedding_rejects_bad_input(close_figures, points, labels, message):
     with pytest.raises(ValueError, match=message):
         util.plot_embedding(points, labels)
+
+
+# --- check_representations -------------------------------------------------
+
+
+def test_check_representations_returns_usable_data_unchanged():
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    assert util.check_representations(X) is X
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    (np.zeros((30, 5)), "одинаковы"),
+    (np.tile(np.arange(5.0), (30, 1)), "одинаковы"),
+    (np.array([[1.0, np.nan], [2.0, 3.0]]), "nan"),
+    (np.array([[1.0, np.inf], [2.0, 3.0]]), "nan"),
+    (np.zeros(5), "матрица"),
+    (np.vstack([np.zeros((990, 3)), np.eye(10, 3)]), "почти одинаковы"),
+])
+def test_check_representations_refuses_degenerate_input(bad, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        util.check_representations(bad, "Представления")

@@ -3,9 +3,13 @@
 A sample lives in tests/submissions/<name>/:
 - submission.json: description, optional "base" sample whose answers it
   inherits, optional "timestamp", "delete_cells", and "expected_failures"
-  (the grade cells that must score 0 — every other grade cell must score full);
+  (the grade cells that must score 0 — every other grade cell must score full)
+  and "hidden_failures" (those of them whose visible asserts pass, so that only
+  the hidden check can catch the mistake);
 - <grade_id>.py / <grade_id>.md: the whole new source of that cell, as a
-  student would have typed it into the released notebook.
+  student would have typed it into the released notebook;
+- "edits" in submission.json: text replacements in cells without a grade_id
+  (the network and the training loop), each of which must match exactly once.
 """
 import json
 import shutil
@@ -28,8 +32,10 @@ class Sample:
     description: str
     answers: dict = field(default_factory=dict)
     delete_cells: list = field(default_factory=list)
+    edits: list = field(default_factory=list)
     timestamp: str = DEFAULT_TIMESTAMP
     expected_failures: list = field(default_factory=list)
+    hidden_failures: list = field(default_factory=list)
     demo: bool = False
 
 
@@ -50,8 +56,10 @@ def load_sample(name, samples_dir=SAMPLES_DIR):
         description=spec["description"],
         answers=answers,
         delete_cells=spec.get("delete_cells", []),
+        edits=spec.get("edits", []),
         timestamp=spec.get("timestamp", DEFAULT_TIMESTAMP),
         expected_failures=spec.get("expected_failures", []),
+        hidden_failures=spec.get("hidden_failures", []),
         demo=spec.get("demo", False),
     )
 
@@ -77,8 +85,17 @@ def fill_notebook(release_notebook, sample):
     for cell in notebook.cells:
         if grade_id(cell) in sample.answers:
             cell.source = sample.answers[grade_id(cell)]
+    for edit in sample.edits:
+        apply_edit(notebook, edit["find"], edit["replace"], sample.name)
     notebook.cells = [cell for cell in notebook.cells if grade_id(cell) not in sample.delete_cells]
     return notebook
+
+
+def apply_edit(notebook, find, replace, sample_name):
+    matches = [cell for cell in notebook.cells if grade_id(cell) is None and find in cell.source]
+    if len(matches) != 1 or matches[0].source.count(find) != 1:
+        raise ValueError(f"sample {sample_name!r}: {find!r} must occur exactly once in a student cell")
+    matches[0].source = matches[0].source.replace(find, replace)
 
 
 def place_submission(sample, release_dir, submitted_dir, assignment=ASSIGNMENT):

@@ -5,14 +5,13 @@ class Dense(Layer):
         self.biases = np.zeros(output_units)
 
     def forward(self, input):
-        return input @ self.weights + self.biases
+        # ошибка: выход не зависит от входа
+        return np.zeros((input.shape[0], self.weights.shape[1]))
 
     def backward(self, input, grad_output):
         grad_input = grad_output @ self.weights.T
-        # ошибка: градиенты по параметрам усреднены по батчу, хотя grad_output уже поделён на его размер
-        grad_weights = input.T @ grad_output / input.shape[0]
-        grad_biases = grad_output.mean(axis=0)
-
+        grad_weights = input.T @ grad_output
+        grad_biases = grad_output.sum(axis=0)
         assert grad_weights.shape == self.weights.shape and grad_biases.shape == self.biases.shape
         self.weights = self.weights - self.learning_rate * grad_weights
         self.biases = self.biases - self.learning_rate * grad_biases

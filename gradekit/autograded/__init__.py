@@ -1,0 +1,1 @@
+"""Autograding: how nbgrader executes and scores a submission."""

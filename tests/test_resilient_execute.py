@@ -1,0 +1,60 @@
+"""The kit's Execute preprocessor on tiny notebooks: dead kernels, time budget, BLAS threads."""
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from gradekit.autograded.execute import ResilientExecute
+
+
+def grade_cell(source, grade_id):
+    return new_code_cell(source, metadata={"nbgrader": {
+        "grade": True, "grade_id": grade_id, "locked": True, "points": 1, "solution": False,
+        "schema_version": 3, "task": False}})
+
+
+def run(cells, tmp_path, **config):
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = ResilientExecute(**config)
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    return notebook
+
+
+def error_names(cell):
+    return [o.ename for o in cell.outputs if o.output_type == "error"]
+
+
+def test_a_dying_kernel_costs_only_the_cells_from_the_crash_on(tmp_path):
+    notebook = run([grade_cell("assert 1 + 1 == 2", "before"),
+                    new_code_cell("import os\nos._exit(1)"),
+                    grade_cell("assert True", "after")], tmp_path)
+    before, crash, after = notebook.cells
+    assert error_names(before) == []
+    assert error_names(crash) == ["KernelDied"]
+    assert error_names(after) == ["NotExecuted"]
+
+
+def test_a_grade_cell_that_hangs_times_out_and_the_next_cell_runs(tmp_path):
+    notebook = run([grade_cell("while True:\n    pass", "hangs"), grade_cell("print('ok')", "next")],
+                   tmp_path, grade_cell_timeout=2, timeout=60)
+    hangs, following = notebook.cells
+    assert "CellTimeoutError" in error_names(hangs)
+    assert error_names(following) == []
+
+
+def test_cells_after_the_notebook_budget_are_not_executed(tmp_path):
+    notebook = run([new_code_cell("import time\ntime.sleep(3)"), new_code_cell("print('late')")],
+                   tmp_path, notebook_timeout=2, timeout=60)
+    assert error_names(notebook.cells[1]) == ["NotExecuted"]
+
+
+def test_kernel_runs_with_one_blas_thread(tmp_path):
+    notebook = run([new_code_cell("import os\nprint(os.environ.get('OPENBLAS_NUM_THREADS'))")], tmp_path)
+    assert notebook.cells[0].outputs[0].text.strip() == "1"
+
+
+def test_a_runaway_allocation_fails_with_memory_error(tmp_path):
+    notebook = run([new_code_cell("chunks = []\nwhile True:\n    chunks.append(bytearray(50_000_000))"),
+                    new_code_cell("del chunks\nprint('still alive')")], tmp_path, memory_limit_mb=1024)
+    hog, after = notebook.cells
+    assert error_names(hog) == ["MemoryError"]
+    assert after.outputs[0].text.strip() == "still alive"
