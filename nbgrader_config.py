@@ -45,7 +45,7 @@ c.OverwriteCells.missing_cell_notification = (
 )
 
 # Execution limits, sized from benchmarks/notebook_timing.py (see docs/decisions.md):
-# the training cell takes about 50 s on an idle 2-core machine.
+# the training cell takes about 27 s on an idle 2-core machine (47 s under load).
 c.Execute.timeout = 300
 c.ResilientExecute.grade_cell_timeout = 120
 c.ResilientExecute.notebook_timeout = 1200

@@ -16,6 +16,11 @@ from gradekit.grades.table import autograded_scores, format_table
 from gradekit.submitted.samples import place_samples, sample_names
 
 
+# nbgrader's INFO log (and its checksum warning for every cell with hidden tests)
+# would bury the summary; the real commands in README.md show everything.
+QUIET = "--log-level=ERROR"
+
+
 def run_demo(course_dir):
     course_dir = Path(course_dir)
     if course_dir.exists():
@@ -24,7 +29,7 @@ def run_demo(course_dir):
     started = time.monotonic()
 
     print(f"== release: nbgrader generate_assignment {ASSIGNMENT}", flush=True)
-    run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course_dir)
+    run_nbgrader(["generate_assignment", ASSIGNMENT, "--force", QUIET], course_dir)
 
     names = sample_names(demo_only=True)
     print(f"== submissions: {', '.join(names)}", flush=True)
@@ -32,10 +37,10 @@ def run_demo(course_dir):
         print(f"   {sample.name}: {sample.description}")
 
     print(f"== nbgrader autograde {ASSIGNMENT}", flush=True)
-    run_nbgrader(["autograde", ASSIGNMENT, "--force"], course_dir)
+    run_nbgrader(["autograde", ASSIGNMENT, "--force", QUIET], course_dir)
 
     print("== nbgrader export", flush=True)
-    run_nbgrader(["export", "--to", "grades.csv"], course_dir)
+    run_nbgrader(["export", "--to", "grades.csv", QUIET], course_dir)
 
     db_url = "sqlite:///" + str((course_dir / "gradebook.db").resolve())
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
