@@ -28,7 +28,7 @@ def autograded_scores(db_url, course_id, assignment=ASSIGNMENT):
 
 def format_table(test_ids, max_scores, scores):
     total_max = sum(max_scores.values())
-    header = ["student"] + test_ids + [f"total/{total_max:g}"]
+    header = ["student"] + [f"{t}/{max_scores[t]:g}" for t in test_ids] + [f"total/{total_max:g}"]
     rows = []
     for student, by_test in scores.items():
         cells = ["-" if by_test.get(t) is None else f"{by_test[t]:g}" for t in test_ids]
