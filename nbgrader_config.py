@@ -49,10 +49,12 @@ c.OverwriteCells.missing_cell_notification = (
 c.Execute.timeout = 300
 c.ResilientExecute.grade_cell_timeout = 120
 c.ResilientExecute.notebook_timeout = 1200
+_TIMEOUT_MESSAGE = "ячейка выполнялась дольше отведённого времени и была прервана (бесконечный цикл?)"
+# The feedback shows the traceback, so it carries the whole message.
 c.Execute.error_on_timeout = {
     "ename": "CellTimeoutError",
-    "evalue": "ячейка выполнялась дольше отведённого времени и была прервана (бесконечный цикл?)",
-    "traceback": ["CellTimeoutError: ячейка выполнялась дольше отведённого времени и была прервана"],
+    "evalue": _TIMEOUT_MESSAGE,
+    "traceback": [f"CellTimeoutError: {_TIMEOUT_MESSAGE}"],
 }
 
 # Autograde with the kit's preprocessors in place of nbgrader's: a dying kernel costs
@@ -60,3 +62,20 @@ c.Execute.error_on_timeout = {
 _replacements = {Execute: ResilientExecute, OverwriteCells: RestoringOverwriteCells}
 for _trait in ("sanitize_preprocessors", "autograde_preprocessors"):
     setattr(c.Autograde, _trait, [_replacements.get(p, p) for p in Autograde.class_traits()[_trait].default()])
+
+# --- Feedback (gradekit.feedback): hidden tests stay hidden ---------------------
+# nbgrader's feedback shows the autograded sources with the hidden tests in them
+# (nbgrader issue #917) and tracebacks quoting the hidden checks. The kit's
+# preprocessors run after GetGrades on the feedback copy only: they cut the hidden
+# regions and error frames, and add a passed/failed line to every test cell.
+from nbgrader.converters import GenerateFeedback  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests  # noqa: E402
+
+_feedback = GenerateFeedback.class_traits()["preprocessors"].default()
+_after_grades = _feedback.index(GetGrades) + 1
+c.GenerateFeedback.preprocessors = (
+    _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults] + _feedback[_after_grades:]
+)
+

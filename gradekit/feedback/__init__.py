@@ -1,0 +1,1 @@
+"""What students get back: nbgrader feedback and the standalone report, both without hidden test code."""
