@@ -79,3 +79,28 @@ c.GenerateFeedback.preprocessors = (
     _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults] + _feedback[_after_grades:]
 )
 
+# --- Deadlines, due date, grade export, LMS intake (see README "Deadlines, extensions, export, LMS intake") ---
+# Soft deadline: at most full points; hard deadline: at most half; later: 0.
+# A date alone means the end of that day (the following midnight, which is itself on time).
+from gradekit.autograded.deadlines import SoftHardDeadlines  # noqa: E402
+from gradekit.grades.export import KitCsvExport  # noqa: E402
+from gradekit.release.due_date import SetDueDate  # noqa: E402
+from gradekit.submitted.lms import LmsFileNames  # noqa: E402
+
+c.SoftHardDeadlines.soft_deadline = "2024-02-29"
+c.SoftHardDeadlines.hard_deadline = "2024-03-14"
+c.SoftHardDeadlines.timezone = "Europe/Moscow"
+c.AssignLatePenalties.plugin_class = SoftHardDeadlines
+# The gradebook's due date is the soft deadline, written at release (re-run generate_assignment after a change).
+c.GenerateAssignment.post_convert_hook = SetDueDate(c)
+c.ExportApp.plugin_class = KitCsvExport
+# LMS archive (Blackboard "Download assignment"): <LMS assignment>_<username>_attempt_<local time>_<file>;
+# the username (no "_") becomes the student id, the attempt time (course timezone) timestamp.txt.
+c.ZipCollectApp.collector_plugin = LmsFileNames
+c.LmsFileNames.lms_timezone = "Europe/Moscow"
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*[\\/][^\\/]*_(?P<student_id>[^_\\/]+)_attempt_(?P<timestamp>\d{4}(?:-\d\d){5})_(?P<file_id>[^\\/]+)$"
+)
+# A notebook under another name would be copied where autograde cannot grade it: skip and report it.
+c.ZipCollectApp.strict = True
+

@@ -1,0 +1,104 @@
+"""`nbgrader export` plugin: one CSV row per student and assignment, with the late penalty and every grade cell.
+
+The late penalty is recomputed here on the full raw score (autograded plus
+manual grades): nbgrader's own penalty is computed at autograde time, before
+the manual grades exist.
+"""
+import csv
+import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import nbformat
+from nbgrader.api import MissingEntry
+from nbgrader.plugins import ExportPlugin
+
+from gradekit import MANUAL_ANSWERS, TESTS
+from gradekit.autograded.deadlines import SoftHardDeadlines
+
+COLUMNS = ["student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
+           "seconds_late", "raw_score", "late_penalty", "final_score", "max_score"]
+MISSING = "missing"
+
+
+def score(value):
+    """Scores as short decimals (3.75, not 3.7500000000000004)."""
+    return round(float(value or 0.0), 4)
+
+
+def was_graded(submission):
+    """Whether any cell of the submission got a score; an extension alone also creates a submission."""
+    return any(grade.auto_score is not None or grade.manual_score is not None
+               for notebook in submission.notebooks for grade in notebook.grades)
+
+
+def notebook_cell_order(notebook_path):
+    """grade_ids in the order the notebook shows them, or [] without the notebook."""
+    if not Path(notebook_path).is_file():
+        return []
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade")]
+
+
+class KitCsvExport(ExportPlugin):
+    """Grades as CSV (UTF-8, csv-module quoting) with the kit's two-deadline penalty."""
+
+    def export(self, gradebook):
+        destination = self.to or "grades.csv"
+        deadlines = SoftHardDeadlines(parent=self)
+        zone = ZoneInfo(deadlines.timezone)
+        assignments = [a for a in gradebook.assignments if not self.assignment or a.name in self.assignment]
+        wanted = {str(student) for student in self.student}
+        students = [s for s in gradebook.students if not wanted or s.id in wanted]
+        self.log.info("Exporting grades to %s", destination)
+        with open(destination, "w", newline="", encoding="utf-8") as handle:
+            grade_ids = self.grade_columns(assignments)
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS + grade_ids)
+            for assignment in assignments:
+                for student in students:
+                    row = self.row(gradebook, assignment, student, deadlines, zone)
+                    writer.writerow([row[c] for c in COLUMNS] + [row["cells"].get(g, 0.0) for g in grade_ids])
+
+    def grade_columns(self, assignments):
+        """Every grade cell of the exported assignments, in notebook order."""
+        columns = []
+        for assignment in assignments:
+            for notebook in assignment.notebooks:
+                names = [cell.name for cell in notebook.grade_cells]
+                order = notebook_cell_order(self.source_notebook(assignment.name, notebook.name))
+                order += [g for g in TESTS + MANUAL_ANSWERS if g not in order]
+                names.sort(key=lambda name: (order.index(name) if name in order else len(order), name))
+                columns += [name for name in names if name not in columns]
+        return columns
+
+    def source_notebook(self, assignment, notebook):
+        coursedir = getattr(self.parent, "coursedir", None)
+        if coursedir is None:
+            return ""
+        return Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
+
+    def row(self, gradebook, assignment, student, deadlines, zone):
+        row = dict(student_id=student.id, last_name=student.last_name or "", first_name=student.first_name or "",
+                   email=student.email or "", assignment=assignment.name, max_score=score(assignment.max_score),
+                   timestamp="", status=MISSING, seconds_late=0, raw_score=0.0, late_penalty=0.0,
+                   final_score=0.0, cells={})
+        try:
+            submission = gradebook.find_submission(assignment.name, student.id)
+        except MissingEntry:
+            return row
+        if not was_graded(submission):
+            return row
+        seconds_late = submission.total_seconds_late
+        raw = score(submission.score)
+        penalty = score(deadlines.penalty(raw, seconds_late))
+        row.update(status=deadlines.status(seconds_late), seconds_late=round(seconds_late, 3), raw_score=raw,
+                   late_penalty=penalty, final_score=score(raw - penalty))
+        if submission.timestamp is not None:
+            utc = submission.timestamp.replace(tzinfo=datetime.timezone.utc)
+            row["timestamp"] = utc.astimezone(zone).isoformat(" ")
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                row["cells"][grade.name] = score(grade.score)
+        return row

@@ -1,0 +1,1 @@
+"""Release: what `nbgrader generate_assignment` records besides the student notebook."""

@@ -1,0 +1,63 @@
+"""Grant a student an extension: `python -m gradekit.submitted.extensions STUDENT --days N`.
+
+nbgrader's gradebook has per-submission extensions (added to the due date, so
+both deadlines move) but no command to set them. Run from the course directory;
+the student must be in the gradebook (`nbgrader db student add ID`). Without a
+submission yet, an empty one is created to hold the extension; the export
+still lists the student as missing until the work is autograded.
+"""
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config.loader import PyFileConfigLoader
+
+from gradekit import ASSIGNMENT
+from gradekit.autograded.deadlines import SoftHardDeadlines
+
+
+def load_course_config(course_dir):
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+
+
+def grant_extension(config, assignment, student, days=0, hours=0):
+    """Set (not add to) the student's extension; 0 removes it. Returns the student's (soft, hard) deadlines."""
+    coursedir = CourseDirectory(config=config)
+    deadlines = SoftHardDeadlines(config=config)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        try:
+            gradebook.find_student(student)
+        except MissingEntry:
+            raise ValueError(f"no student {student!r} in the gradebook; add them: nbgrader db student add {student}")
+        try:
+            gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            gradebook.add_submission(assignment, student)
+        gradebook.grant_extension(assignment, student, days=days, hours=hours)
+        extension = gradebook.find_submission(assignment, student).extension or datetime.timedelta()
+    return deadlines.soft_instant() + extension, deadlines.hard_instant() + extension
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Give a student more time: both deadlines move by the extension.")
+    parser.add_argument("student")
+    parser.add_argument("--days", type=float, default=0)
+    parser.add_argument("--hours", type=float, default=0)
+    parser.add_argument("--assignment", default=ASSIGNMENT)
+    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
+    args = parser.parse_args(argv)
+    config = load_course_config(Path(args.course_dir).resolve())
+    try:
+        soft, hard = grant_extension(config, args.assignment, args.student, args.days, args.hours)
+    except (ValueError, MissingEntry) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.student}: soft deadline {soft:%Y-%m-%d %H:%M %Z}, hard deadline {hard:%Y-%m-%d %H:%M %Z}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
