@@ -1,0 +1,262 @@
+"""The instructor's class report: one HTML page with PNG plots, from the exported grades.
+
+Inputs (all under the course directory by default):
+- grades.csv written by `nbgrader export` (the kit's exporter schema);
+- the gradebook, for the maximum score of every grade cell;
+- autograded/<student>/<assignment>/, to judge the tests worth 0 points from their outputs;
+- reports/integrity_<assignment>.csv, when `python -m gradekit.submitted.integrity` has run.
+
+Usage, from the course root:  python -m gradekit.grades.class_report [--out reports/class_report]
+"""
+import argparse
+import csv
+import statistics
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from gradekit import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, TESTS
+
+STATUSES = ("on_time", "late", "too_late", "missing")
+STUDENT_COLUMNS = ("student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
+                   "seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
+NUMERIC_COLUMNS = ("seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
+GRADE_IDS = TESTS + MANUAL_ANSWERS
+
+
+class ReportError(Exception):
+    """A problem with an input file; the message names the file and what is wrong."""
+
+
+@dataclass
+class Student:
+    student_id: str
+    last_name: str
+    first_name: str
+    status: str
+    final_score: float | None
+    scores: dict = field(default_factory=dict)  # grade_id -> float or None (blank in the CSV)
+
+    @property
+    def name(self):
+        return " ".join(part for part in (self.last_name, self.first_name) if part)
+
+    @property
+    def submitted(self):
+        return self.status != "missing"
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    points: float
+    passed: int
+    judged: int  # students with a result for this test; 0 when it could not be judged
+    source: str  # "scores" or "notebook outputs"
+
+    @property
+    def rate(self):
+        return self.passed / self.judged if self.judged else None
+
+
+# ---------------------------------------------------------------- reading the inputs
+
+def parse_number(value, path, line, column):
+    if value.strip() == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ReportError(f"{path}: line {line}, column {column}: {value!r} is not a number") from None
+
+
+def read_csv_rows(path, required_columns):
+    """The rows of a UTF-8 CSV as dicts, after checking the header has the required columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"{path}: file not found")
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames
+            if not header:
+                raise ReportError(f"{path}: file is empty (expected a header row)")
+            missing = [column for column in required_columns if column not in header]
+            if missing:
+                raise ReportError(f"{path}: missing column(s) {', '.join(missing)}")
+            rows = list(reader)
+    except UnicodeDecodeError as error:
+        raise ReportError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise ReportError(f"{path}: not a valid CSV file ({error})") from None
+    return rows
+
+
+def read_grades(path, assignment):
+    """The students of one assignment from the exported grades CSV, in file order."""
+    rows = read_csv_rows(path, STUDENT_COLUMNS + GRADE_IDS)
+    students, max_scores = [], []
+    for line, row in enumerate(rows, start=2):
+        if None in row.values() or None in row:
+            raise ReportError(f"{path}: line {line}: wrong number of fields")
+        if row["assignment"] != assignment:
+            continue
+        if row["status"] not in STATUSES:
+            raise ReportError(f"{path}: line {line}, column status: {row['status']!r} "
+                              f"is not one of {', '.join(STATUSES)}")
+        numbers = {column: parse_number(row[column], path, line, column) for column in NUMERIC_COLUMNS + GRADE_IDS}
+        students.append(Student(
+            student_id=row["student_id"], last_name=row["last_name"], first_name=row["first_name"],
+            status=row["status"], final_score=numbers["final_score"],
+            scores={grade_id: numbers[grade_id] for grade_id in GRADE_IDS},
+        ))
+        max_scores.append(numbers["max_score"])
+    if not students:
+        raise ReportError(f"{path}: no rows for assignment {assignment!r}")
+    return students, max((m for m in max_scores if m is not None), default=None)
+
+
+def read_cell_points(db_url, course_id, assignment):
+    """(notebook name, {grade_id: max score}) from the gradebook."""
+    sqlite_prefix = "sqlite:///"
+    if db_url.startswith(sqlite_prefix) and not Path(db_url[len(sqlite_prefix):]).is_file():
+        # Gradebook() would silently create an empty database here
+        raise ReportError(f"{db_url[len(sqlite_prefix):]}: gradebook not found (run nbgrader in this course "
+                          "first, or pass --db-url)")
+    try:
+        with Gradebook(db_url, course_id) as gradebook:
+            notebook = gradebook.find_assignment(assignment).notebooks[0]
+            return notebook.name, {cell.name: cell.max_score for cell in notebook.grade_cells}
+    except (MissingEntry, IndexError):
+        raise ReportError(f"{db_url}: the gradebook has no notebook for assignment {assignment!r}") from None
+
+
+def failed_cells(notebook_path):
+    """grade_ids of the code cells that show an error (nbgrader's own rule: an error or stderr output)."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    failed, present = set(), set()
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or not grade_id:
+            continue
+        present.add(grade_id)
+        if any(out.output_type == "error" or (out.output_type == "stream" and out.get("name") == "stderr")
+               for out in cell.outputs):
+            failed.add(grade_id)
+    return present, failed
+
+
+def read_integrity(path):
+    """{student_id: [finding dict]} or None when the integrity report has not been written."""
+    if not Path(path).is_file():
+        return None
+    findings = {}
+    for row in read_csv_rows(path, ("student", "cell", "line", "rule", "code")):
+        findings.setdefault(row["student"], []).append(row)
+    return findings
+
+
+# ---------------------------------------------------------------- what the page shows
+
+def test_results(students, points, autograded_notebooks):
+    """Pass counts per test. Tests with points are judged from the scores (pass = full marks); tests
+    worth 0 points from the autograded notebooks' outputs (pass = no error), when they are there."""
+    submitted = [s for s in students if s.submitted]
+    outcomes = {}  # student_id -> (cells present, cells failed), for the 0-point tests
+    if any(points.get(t, 0) == 0 for t in TESTS):
+        for student in submitted:
+            path = autograded_notebooks(student.student_id)
+            if path.is_file():
+                outcomes[student.student_id] = failed_cells(path)
+    results = []
+    for test in TESTS:
+        max_points = points.get(test, 0)
+        if max_points > 0:
+            scored = [s.scores[test] for s in submitted if s.scores[test] is not None]
+            passed = sum(score >= max_points - 1e-9 for score in scored)
+            results.append(TestResult(test, max_points, passed, len(scored), "scores"))
+        else:
+            judged = [failed for present, failed in outcomes.values() if test in present]
+            passed = sum(test not in failed for failed in judged)
+            results.append(TestResult(test, 0.0, passed, len(judged), "notebook outputs"))
+    return results
+
+
+def most_failed_first(results):
+    """Judged tests by pass rate, lowest first (notebook order breaks ties), then the unjudged ones."""
+    judged = sorted((r for r in results if r.judged), key=lambda r: r.rate)
+    return judged + [r for r in results if not r.judged]
+
+
+def manual_means(students, points):
+    rows = []
+    for answer in MANUAL_ANSWERS:
+        graded = [s.scores[answer] for s in students if s.submitted and s.scores[answer] is not None]
+        mean = statistics.fmean(graded) if graded else None
+        rows.append((answer, points.get(answer), len(graded), mean))
+    return rows
+
+
+def summary(students):
+    submitted = [s for s in students if s.submitted]
+    finals = [s.final_score for s in submitted if s.final_score is not None]
+    return {
+        "students": len(students),
+        "submitted": len(submitted),
+        "mean": statistics.fmean(finals) if finals else None,
+        "median": statistics.median(finals) if finals else None,
+        "finals": finals,
+        "status_counts": {status: Counter(s.status for s in students)[status] for status in STATUSES},
+    }
+
+
+# ---------------------------------------------------------------- command line
+
+def build_report(args):
+    from gradekit.grades.report_page import write_report  # matplotlib only once the inputs are fine
+
+    course_dir = Path(args.course_dir)
+    grades_path = Path(args.grades) if args.grades else course_dir / "grades.csv"
+    db_url = args.db_url or f"sqlite:///{course_dir / 'gradebook.db'}"
+    integrity_path = Path(args.integrity) if args.integrity else (
+        course_dir / "reports" / f"integrity_{args.assignment}.csv")
+    out_dir = Path(args.out) if args.out else course_dir / "reports" / "class_report"
+
+    students, max_score = read_grades(grades_path, args.assignment)
+    notebook_name, points = read_cell_points(db_url, args.course_id, args.assignment)
+    autograded = course_dir / "autograded"
+    results = test_results(students, points,
+                           lambda student: autograded / student / args.assignment / f"{notebook_name}.ipynb")
+    integrity = read_integrity(integrity_path)
+    max_score = max_score or sum(points.values())
+    return write_report(out_dir, assignment=args.assignment, students=students, max_score=max_score,
+                        summary=summary(students), results=most_failed_first(results),
+                        manual=manual_means(students, points), integrity=integrity,
+                        sources={"grades": grades_path, "integrity": integrity_path})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write the class report (HTML + PNG plots) from the exported grades.")
+    parser.add_argument("--course-dir", default=".", help="course directory (default: current directory)")
+    parser.add_argument("--grades", help="grades CSV from nbgrader export (default: <course-dir>/grades.csv)")
+    parser.add_argument("--db-url", help="gradebook (default: sqlite:///<course-dir>/gradebook.db)")
+    parser.add_argument("--integrity", help="integrity CSV (default: <course-dir>/reports/integrity_<assignment>.csv)")
+    parser.add_argument("--out", help="output folder (default: <course-dir>/reports/class_report)")
+    parser.add_argument("--assignment", default=ASSIGNMENT)
+    parser.add_argument("--course-id", default=COURSE_ID)
+    args = parser.parse_args(argv)
+    try:
+        page = build_report(args)
+    except ReportError as error:
+        print(f"class_report: error: {error}", file=sys.stderr)
+        return 2
+    print(f"class report -> {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
