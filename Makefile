@@ -13,6 +13,19 @@ NOTEBOOK := source/$(ASSIGNMENT)/$(ASSIGNMENT)
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@# Grading kernels run in bubblewrap (README "Sandbox"); as root it is installed here.
+	@if ! command -v bwrap >/dev/null; then \
+	  if [ "$$NUMPY_NN_SANDBOX" = off ]; then \
+	    echo "WARNING: no bwrap and NUMPY_NN_SANDBOX=off: student code will run WITHOUT the sandbox."; \
+	  elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y bubblewrap || (apt-get update && apt-get install -y bubblewrap); \
+	  else \
+	    echo "ERROR: bubblewrap (bwrap) is missing: grading runs student code in its sandbox."; \
+	    echo "Install it (e.g. sudo apt-get install bubblewrap), or grade without isolation"; \
+	    echo "at your own risk with NUMPY_NN_SANDBOX=off (see README, Sandbox)."; \
+	    exit 1; \
+	  fi; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt

@@ -104,3 +104,14 @@ c.FileNameCollectorPlugin.named_regexp = (
 # A notebook under another name would be copied where autograde cannot grade it: skip and report it.
 c.ZipCollectApp.strict = True
 
+# --- Sandbox (gradekit/autograded/sandbox.py, README "Sandbox") ---
+# Every grading kernel runs in bubblewrap: no network, no view of the course,
+# memory/process/file-size caps. `nbgrader validate` executes through the same
+# preprocessor. The hook stops autograding, before any submission is touched,
+# when bwrap is missing and NUMPY_NN_SANDBOX=off was not given.
+from nbgrader.validator import Validator  # noqa: E402
+
+# Validator.preprocessors has no config tag: its class default is the only way in.
+Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
+                                         for p in Validator.class_traits()["preprocessors"].default()]
+c.Autograde.pre_convert_hook = "gradekit.autograded.sandbox.check_before_grading"

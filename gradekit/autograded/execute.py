@@ -6,17 +6,24 @@ SaveAutoGrades never runs. Here a dead kernel, or a notebook that has used up
 its time budget, only costs the cells from that point on: each of them gets an
 error output saying why, so the tests before it keep their points, the later
 ones score 0, and the feedback shows what happened.
+
+The kernel runs in the bubblewrap sandbox of gradekit.autograded.sandbox unless
+NUMPY_NN_SANDBOX=off (then with a loud warning in the log).
 """
 import os
 import resource
 import time
 
+from jupyter_client import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
-from traitlets import Dict, Integer
+from traitlets import Bool, Dict, Integer, default
 
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
+
+from gradekit.autograded.sandbox import (SANDBOX_SWITCH, UNAVAILABLE, UNSANDBOXED_WARNING, SandboxedKernelManager,
+                                         SandboxUnavailable, bwrap_available, sandbox_requested)
 
 KERNEL_DIED = ("KernelDied",
                "Ядро Python аварийно завершилось при выполнении этой ячейки (например, segmentation fault "
@@ -43,21 +50,47 @@ class ResilientExecute(Execute):
     ).tag(config=True)
 
     kernel_env = Dict(
-        {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"},
         help="Environment variables for the grading kernel. One BLAS thread each: several graders "
-             "sharing a machine otherwise oversubscribe its cores (measured: 6x slower training on 2 cores).",
+             "sharing a machine otherwise oversubscribe its cores (measured: 6x slower training on 2 cores). "
+             "Two malloc arenas: glibc reserves 64 MiB of address space per thread otherwise, which counts "
+             "against the address-space cap without ever being used.",
     ).tag(config=True)
 
     memory_limit_mb = Integer(
-        4096, help="Address-space cap of the grading kernel in MiB (0: none). A runaway allocation "
-                   "then fails with MemoryError in that cell instead of dragging the machine into the "
-                   "OOM killer, which may pick another student's kernel or the grader itself."
+        2048, help="Address-space cap of the grading kernel in MiB (0: none; the sandbox then keeps its own). "
+                   "A runaway allocation then fails with MemoryError in that cell instead of dragging the "
+                   "machine into the OOM killer, which may pick another student's kernel or the grader itself."
     ).tag(config=True)
+
+    sandbox = Bool(
+        help=f"Run the kernel in the bubblewrap sandbox (SandboxedKernelManager). Default: on, "
+             f"unless the environment variable {SANDBOX_SWITCH}=off."
+    ).tag(config=True)
+
+    @default("sandbox")
+    def _sandbox_default(self):
+        return sandbox_requested()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # nbgrader's Execute passes its kernel manager as an argument, which config cannot override
+        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else AsyncKernelManager
+
+    def create_kernel_manager(self):
+        if self.sandbox and not bwrap_available():
+            raise SandboxUnavailable(UNAVAILABLE)
+        km = super().create_kernel_manager()
+        if self.sandbox and self.memory_limit_mb:
+            km.memory_limit_mb = self.memory_limit_mb
+        return km
 
     def start_new_kernel(self, **kwargs):
         kwargs.setdefault("env", {**os.environ, **self.kernel_env})
+        if not self.sandbox:
+            self.log.warning(UNSANDBOXED_WARNING, SANDBOX_SWITCH)
         result = super().start_new_kernel(**kwargs)
-        if self.memory_limit_mb:
+        if not self.sandbox and self.memory_limit_mb:
             limit = self.memory_limit_mb * 1024 * 1024
             resource.prlimit(self.km.provisioner.process.pid, resource.RLIMIT_AS, (limit, limit))
         return result
