@@ -1,51 +1,87 @@
-"""`make demo`: the whole cycle on a throw-away copy of the course in demo/.
+"""`make demo`: the instructor's whole cycle on a throw-away copy of the course in demo/.
 
-release -> sample submissions under submitted/ -> nbgrader autograde ->
-nbgrader export -> per-student, per-test score table. The instructor's own
+release -> sample submissions (one of them late, one too late) under submitted/
+-> nbgrader autograde (sandboxed) -> nbgrader generate_feedback -> nbgrader export
+-> integrity scan -> class report -> one student's report. The instructor's own
 gradebook at the repository root is never touched.
 """
 import argparse
+import csv
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from gradekit import ASSIGNMENT, COURSE_ID
-from gradekit.course import REPO_ROOT, copy_course, run_nbgrader
+from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
 from gradekit.grades.table import autograded_scores, format_table
 from gradekit.submitted.samples import place_samples, sample_names
-
 
 # nbgrader's INFO log (and its checksum warning for every cell with hidden tests)
 # would bury the summary; the real commands in README.md show everything.
 QUIET = "--log-level=ERROR"
+REPORTED_STUDENT = "correct"
+
+
+def run_module(module, args, course_dir):
+    """Run `python -m <module> <args>` of the kit in the course directory."""
+    subprocess.run([sys.executable, "-m", module, *args], cwd=course_dir, env=tool_environment(), check=True)
+
+
+def read_grades(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def format_penalties(rows):
+    header = ["student", "status", "submitted (Moscow)", "raw", "penalty", "final", "max"]
+    lines = [[r["student_id"], r["status"], r["timestamp"][:16], r["raw_score"], r["late_penalty"],
+              r["final_score"], r["max_score"]] for r in rows]
+    widths = [max(len(row[i]) for row in [header] + lines) for i in range(len(header))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in [header] + lines)
 
 
 def run_demo(course_dir):
-    course_dir = Path(course_dir)
+    course_dir = Path(course_dir).resolve()
     if course_dir.exists():
         shutil.rmtree(course_dir)
     copy_course(course_dir)
     started = time.monotonic()
 
-    print(f"== release: nbgrader generate_assignment {ASSIGNMENT}", flush=True)
+    print(f"== release: nbgrader generate_assignment {ASSIGNMENT}  (due date = soft deadline)", flush=True)
     run_nbgrader(["generate_assignment", ASSIGNMENT, "--force", QUIET], course_dir)
 
     names = sample_names(demo_only=True)
     print(f"== submissions: {', '.join(names)}", flush=True)
     for sample in place_samples(course_dir, names):
-        print(f"   {sample.name}: {sample.description}")
+        print(f"   {sample.name} ({sample.timestamp}): {sample.description}")
 
-    print(f"== nbgrader autograde {ASSIGNMENT}", flush=True)
+    print(f"== nbgrader autograde {ASSIGNMENT}  (every kernel in the bubblewrap sandbox)", flush=True)
     run_nbgrader(["autograde", ASSIGNMENT, "--force", QUIET], course_dir)
 
-    print("== nbgrader export", flush=True)
+    print(f"== nbgrader generate_feedback {ASSIGNMENT}  (hidden tests removed)", flush=True)
+    run_nbgrader(["generate_feedback", ASSIGNMENT, "--force", QUIET], course_dir)
+
+    print("== nbgrader export  (kit CSV with late penalties)", flush=True)
     run_nbgrader(["export", "--to", "grades.csv", QUIET], course_dir)
 
-    db_url = "sqlite:///" + str((course_dir / "gradebook.db").resolve())
+    print("== integrity scan, class report, a student's report", flush=True)
+    run_module("gradekit.submitted.integrity", [ASSIGNMENT], course_dir)
+    run_module("gradekit.grades.class_report", [], course_dir)
+    notebook = course_dir / "autograded" / REPORTED_STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    student_report = course_dir / "reports" / "students" / REPORTED_STUDENT
+    run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
+
+    db_url = "sqlite:///" + str(course_dir / "gradebook.db")
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
     print(format_table(*autograded_scores(db_url, COURSE_ID)))
-    print(f"\nGrades CSV: {course_dir / 'grades.csv'}")
+    print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
+    print(format_penalties(read_grades(course_dir / "grades.csv")))
+    print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")
+    print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
+    print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
+    print(f"Student report: {student_report}")
 
 
 def main(argv=None):
