@@ -115,3 +115,11 @@ from nbgrader.validator import Validator  # noqa: E402
 Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
                                          for p in Validator.class_traits()["preprocessors"].default()]
 c.Autograde.pre_convert_hook = "gradekit.autograded.sandbox.check_before_grading"
+
+# --- Class-scale autograding (gradekit/autograded/parallel.py, README "Grading a big course") ---
+# NUMPY_NN_DB_URL (e.g. postgresql://grader:...@db-host/numpy_nn) replaces the SQLite gradebook
+# for every nbgrader command; parallel graders on SQLite wait for its lock instead of failing.
+from gradekit.autograded.gradebook_db import DB_URL_VARIABLE, wait_for_sqlite_lock  # noqa: E402
+
+c.CourseDirectory.db_url = os.environ.get(DB_URL_VARIABLE) or c.CourseDirectory.db_url
+wait_for_sqlite_lock(120)
