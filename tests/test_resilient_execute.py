@@ -1,5 +1,6 @@
 """The kit's Execute preprocessor on tiny notebooks: dead kernels, time budget, BLAS threads."""
 import nbformat
+from nbclient.exceptions import CellTimeoutError
 from nbformat.v4 import new_code_cell, new_notebook
 
 from gradekit.autograded.execute import ResilientExecute
@@ -58,3 +59,25 @@ def test_a_runaway_allocation_fails_with_memory_error(tmp_path):
     hog, after = notebook.cells
     assert error_names(hog) == ["MemoryError"]
     assert after.outputs[0].text.strip() == "still alive"
+
+
+
+class OutputsNeverArrive(ResilientExecute):
+    """nbclient's reaction when the kernel replies but its outputs do not follow within
+    iopub_timeout (seen with memory_hog_train at the memory cap), for cells marked STALL."""
+
+    def execute_cell(self, cell, cell_index, *args, **kwargs):
+        if "STALL" in cell.source:
+            raise CellTimeoutError.error_from_timeout_and_cell("Timeout waiting for IOPub output", 4, cell)
+        return super().execute_cell(cell, cell_index, *args, **kwargs)
+
+
+def test_a_cell_whose_outputs_never_arrive_fails_and_grading_goes_on(tmp_path):
+    # stock nbgrader lets this exception through and drops the whole submission
+    notebook = new_notebook(cells=[grade_cell("# STALL", "stalled"), grade_cell("print('ok')", "next")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    OutputsNeverArrive().preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    stalled, following = notebook.cells
+    assert error_names(stalled) == ["OutputLost"]
+    assert error_names(following) == []
+    assert following.outputs[0].text.strip() == "ok"

@@ -15,7 +15,7 @@ import resource
 import time
 
 from jupyter_client import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Bool, Dict, Integer, default
 
@@ -30,6 +30,9 @@ KERNEL_DIED = ("KernelDied",
                "или os._exit). Баллы за тесты выше сохранены, эта и следующие ячейки не выполнены.")
 NOT_RUN_AFTER_CRASH = ("NotExecuted",
                        "Ячейка не выполнена: ядро Python аварийно завершилось в одной из ячеек выше.")
+OUTPUT_LOST = ("OutputLost",
+               "Ядро выполнило ячейку, но не прислало её вывод вовремя (например, ему не хватило памяти). "
+               "Результат ячейки неизвестен, поэтому она считается не пройденной.")
 BUDGET_EXHAUSTED = ("NotExecuted",
                     "Ячейка не выполнена: исчерпано время, отведённое на проверку всего блокнота.")
 
@@ -114,6 +117,12 @@ class ResilientExecute(Execute):
             self.log.error("The kernel died in cell %d; the remaining cells are marked as not executed", index)
             cell.outputs.append(error_output(*KERNEL_DIED))
             self._stop_reason = NOT_RUN_AFTER_CRASH
+            return cell, resources
+        except CellTimeoutError:
+            # Cell time limits end in error_on_timeout, not here: this is the reply without its
+            # outputs (nbgrader's raise_on_iopub_timeout), which would otherwise drop the student.
+            self.log.error("The outputs of cell %d did not arrive; the cell is marked as failed", index)
+            cell.outputs.append(error_output(*OUTPUT_LOST))
             return cell, resources
 
     def _get_timeout(self, cell):
