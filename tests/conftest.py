@@ -1,6 +1,7 @@
 """Shared fixtures: throw-away course directories driven by real nbgrader commands."""
 import csv
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +13,18 @@ from gradekit.submitted.samples import place_samples, sample_names
 
 # Samples graded in parallel course copies; the slow ones (timeouts) are spread out.
 GRADING_GROUPS = 2
+# Far above the ~8 min a group takes on an idle machine: only a hang gets here.
+GRADING_TIMEOUT = 2400
+
+
+def wait_or_kill(process, timeout):
+    """The process's exit code; past the timeout it is killed with its session (kernels included)."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail(f"{process.args} still ran after {timeout} s and was killed")
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +55,16 @@ def graded_courses(tmp_path_factory):
         log = open(course / "autograde.log", "w")
         processes.append(subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"],
                                           cwd=course, env=single_threaded_environment(),
-                                          stdout=log, stderr=subprocess.STDOUT))
+                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         courses.append(course)
-    for process, course in zip(processes, courses):
-        # with the kit's Execute nothing a submission does may make nbgrader report a failure
-        assert process.wait() == 0, (course / "autograde.log").read_text()[-3000:]
+    try:
+        for process, course in zip(processes, courses):
+            # with the kit's Execute nothing a submission does may make nbgrader report a failure
+            assert wait_or_kill(process, GRADING_TIMEOUT) == 0, (course / "autograde.log").read_text()[-3000:]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
     for course in courses:
         run_nbgrader(["export", "--to", "grades.csv"], course)
     return {name: course for course, group in zip(courses, groups) for name in group}
