@@ -25,8 +25,7 @@ from nbclient.exceptions import DeadKernelError
 
 from gradekit import ASSIGNMENT
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
-from gradekit.autograded.parallel import SINGLE_THREADED
-from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.course import SINGLE_THREADED, copy_course, grading_environment, run_nbgrader
 from gradekit.submitted.samples import place_samples
 
 # Four submissions that train the full network, so that two workers get equal shares.
@@ -34,7 +33,7 @@ DEFAULT_SAMPLES = ["correct", "correct_alt", "late_correct", "bug_grad_after_upd
 
 
 def environment():
-    env = {**tool_environment(), **SINGLE_THREADED}
+    env = grading_environment()
     env.pop(DB_URL_VARIABLE, None)
     return env
 

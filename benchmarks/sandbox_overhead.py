@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gradekit import ASSIGNMENT
 from gradekit.autograded.sandbox import SANDBOX_SWITCH
-from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.course import copy_course, grading_environment, run_nbgrader
 from gradekit.submitted.samples import place_samples
 
 
@@ -23,8 +23,7 @@ def grading_seconds(samples, sandbox):
         course = copy_course(Path(tmp) / "course")
         run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, capture=True)
         place_samples(course, samples)
-        env = tool_environment()
-        env.update(OPENBLAS_NUM_THREADS="1", **{SANDBOX_SWITCH: "on" if sandbox else "off"})
+        env = {**grading_environment(), SANDBOX_SWITCH: "on" if sandbox else "off"}
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course, env=env,
                        check=True, capture_output=True)

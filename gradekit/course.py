@@ -29,12 +29,22 @@ def copy_course(destination, repo_root=REPO_ROOT):
     return destination
 
 
+# One BLAS/OpenMP thread per process: N graders or kernels on N cores otherwise oversubscribe them
+# (measured: 6x slower training on 2 cores, docs/decisions.md).
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def tool_environment():
     """Environment in which nbgrader finds this interpreter's tools (it shells out to alembic)."""
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return env
+
+
+def grading_environment():
+    """tool_environment() for a grader that shares the machine with other graders."""
+    return {**tool_environment(), **SINGLE_THREADED}
 
 
 def run_nbgrader(args, course_dir, check=True, capture=False):

@@ -6,7 +6,6 @@ release -> sample submissions (one of them late, one too late) under submitted/
 gradebook at the repository root is never touched.
 """
 import argparse
-import csv
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from pathlib import Path
 
 from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
-from gradekit.grades.table import autograded_scores, format_table
+from gradekit.grades.class_report import read_csv_rows
+from gradekit.grades.table import align, autograded_scores, format_table
 from gradekit.submitted.samples import place_samples, sample_names
 
 # nbgrader's INFO log (and its checksum warning for every cell with hidden tests)
@@ -29,17 +29,14 @@ def run_module(module, args, course_dir):
     subprocess.run([sys.executable, "-m", module, *args], cwd=course_dir, env=tool_environment(), check=True)
 
 
-def read_grades(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+PENALTY_COLUMNS = ["student_id", "status", "timestamp", "raw_score", "late_penalty", "final_score", "max_score"]
 
 
 def format_penalties(rows):
     header = ["student", "status", "submitted (Moscow)", "raw", "penalty", "final", "max"]
     lines = [[r["student_id"], r["status"], r["timestamp"][:16], r["raw_score"], r["late_penalty"],
               r["final_score"], r["max_score"]] for r in rows]
-    widths = [max(len(row[i]) for row in [header] + lines) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in [header] + lines)
+    return align([header] + lines)
 
 
 def run_demo(course_dir):
@@ -77,7 +74,7 @@ def run_demo(course_dir):
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
     print(format_table(*autograded_scores(db_url, COURSE_ID)))
     print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
-    print(format_penalties(read_grades(course_dir / "grades.csv")))
+    print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS)))
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")

@@ -1,6 +1,5 @@
 """Reading the master notebook: its nbgrader cells and the regions students never see."""
 import re
-from pathlib import Path
 
 import jupytext
 import nbformat

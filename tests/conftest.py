@@ -1,5 +1,4 @@
 """Shared fixtures: throw-away course directories driven by real nbgrader commands."""
-import csv
 import os
 import signal
 import subprocess
@@ -8,7 +7,7 @@ import sys
 import pytest
 
 from gradekit import ASSIGNMENT
-from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.course import copy_course, grading_environment, run_nbgrader
 from gradekit.submitted.samples import place_samples, sample_names
 
 # Samples graded in parallel course copies; the slow ones (timeouts) are spread out.
@@ -35,13 +34,6 @@ def released_course(tmp_path_factory):
     return course
 
 
-def single_threaded_environment():
-    """Parallel graders on a 2-core machine: one BLAS thread each, or they thrash."""
-    env = tool_environment()
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return env
-
-
 @pytest.fixture(scope="session")
 def graded_courses(tmp_path_factory):
     """Every sample under tests/submissions autograded and exported; {sample name: course dir}."""
@@ -54,7 +46,7 @@ def graded_courses(tmp_path_factory):
         place_samples(course, group)
         log = open(course / "autograde.log", "w")
         processes.append(subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"],
-                                          cwd=course, env=single_threaded_environment(),
+                                          cwd=course, env=grading_environment(),
                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         courses.append(course)
     try:
@@ -68,8 +60,3 @@ def graded_courses(tmp_path_factory):
     for course in courses:
         run_nbgrader(["export", "--to", "grades.csv"], course)
     return {name: course for course, group in zip(courses, groups) for name in group}
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))

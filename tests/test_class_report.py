@@ -1,6 +1,5 @@
 """The class report: an HTML page with PNG plots built from a synthetic grades CSV and gradebook."""
 import csv
-import re
 import shutil
 import statistics
 import subprocess

@@ -24,10 +24,9 @@ from sqlalchemy.engine import make_url
 from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.autograded import parallel
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
-from gradekit.course import REPO_ROOT, copy_course
+from gradekit.course import REPO_ROOT, copy_course, grading_environment
 from gradekit.submitted.samples import place_samples
 
-from conftest import single_threaded_environment
 from test_autograde import autograded_outputs, failing
 
 SAMPLES = ["correct", "blank", "crash_os_exit", "bug_below_97"]
@@ -40,7 +39,7 @@ needs_postgresql = pytest.mark.skipif(not os.environ.get(PG_URL_VARIABLE), reaso
 
 
 def environment(db_url=None):
-    env = single_threaded_environment()
+    env = grading_environment()
     env.pop(DB_URL_VARIABLE, None)
     if db_url:
         env[DB_URL_VARIABLE] = db_url

@@ -1,5 +1,4 @@
 """The kit's Execute preprocessor on tiny notebooks: dead kernels, time budget, BLAS threads."""
-import nbformat
 from nbclient.exceptions import CellTimeoutError
 from nbformat.v4 import new_code_cell, new_notebook
 

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from gradekit import ASSIGNMENT, TESTS
 from gradekit.autograded.execute import ResilientExecute
 from gradekit.autograded.sandbox import SANDBOX_SWITCH, bwrap_command
-from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
+from gradekit.course import REPO_ROOT, copy_course, grading_environment, run_nbgrader, tool_environment
 from gradekit.submitted.samples import SAMPLES_DIR, load_sample, place_samples
 
 from test_autograde import autograded_outputs, error_text, failing, scores_of
@@ -203,8 +203,7 @@ def grade(course_parent, samples, sandbox):
     course = copy_course(course_parent / "course")
     run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course)
     place_samples(course, samples)
-    env = tool_environment()
-    env.update(OPENBLAS_NUM_THREADS="1", **{SANDBOX_SWITCH: "on" if sandbox else "off"})
+    env = {**grading_environment(), SANDBOX_SWITCH: "on" if sandbox else "off"}
     process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
                                cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return course, process
@@ -273,3 +272,17 @@ def check_unprivileged_sandbox(tmp_path):
     result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *command],
                             capture_output=True, text=True)
     assert result.stdout.split() == ["65534", str(tmp_path / "work"), "32", "False"], result.stderr
+
+
+@pytest.mark.parametrize("limit_mb", [512, 0])
+def test_the_memory_cap_is_set_once_for_sandboxed_kernels(limit_mb):
+    """c.ResilientExecute.memory_limit_mb reaches the sandbox's prlimit; 0 means no cap, not a zero cap."""
+    preprocessor = ResilientExecute(sandbox=True, memory_limit_mb=limit_mb, kernel_name="python3")
+    preprocessor.nb = new_notebook()
+    kernel_manager = preprocessor.create_kernel_manager()
+    assert kernel_manager.memory_limit_mb == limit_mb
+    command = bwrap_command(["python3"], workdir=Path("/w"), scratch=Path("/s"), runtime_dir=Path("/r"),
+                            memory_mb=kernel_manager.memory_limit_mb, processes=32, file_size_mb=10,
+                            tmp_size_mb=16, env={})
+    caps = [arg for arg in command if arg.startswith("--as=")]
+    assert caps == ([f"--as={limit_mb * 2 ** 20}"] if limit_mb else [])

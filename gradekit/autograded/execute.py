@@ -22,6 +22,7 @@ from traitlets import Bool, Dict, Integer, default
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
 
+from gradekit.course import SINGLE_THREADED
 from gradekit.autograded.sandbox import (SANDBOX_SWITCH, UNAVAILABLE, UNSANDBOXED_WARNING, SandboxedKernelManager,
                                          SandboxUnavailable, bwrap_available, sandbox_requested)
 
@@ -53,15 +54,14 @@ class ResilientExecute(Execute):
     ).tag(config=True)
 
     kernel_env = Dict(
-        {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"},
-        help="Environment variables for the grading kernel. One BLAS thread each: several graders "
-             "sharing a machine otherwise oversubscribe its cores (measured: 6x slower training on 2 cores). "
+        {**SINGLE_THREADED, "MALLOC_ARENA_MAX": "2"},
+        help="Environment variables for the grading kernel. One BLAS thread each (gradekit.course.SINGLE_THREADED). "
              "Two malloc arenas: glibc reserves 64 MiB of address space per thread otherwise, which counts "
              "against the address-space cap without ever being used.",
     ).tag(config=True)
 
     memory_limit_mb = Integer(
-        2048, help="Address-space cap of the grading kernel in MiB (0: none; the sandbox then keeps its own). "
+        2048, help="Address-space cap of the grading kernel in MiB (0: none), sandboxed or not. "
                    "A runaway allocation then fails with MemoryError in that cell instead of dragging the "
                    "machine into the OOM killer, which may pick another student's kernel or the grader itself."
     ).tag(config=True)
@@ -84,7 +84,7 @@ class ResilientExecute(Execute):
         if self.sandbox and not bwrap_available():
             raise SandboxUnavailable(UNAVAILABLE)
         km = super().create_kernel_manager()
-        if self.sandbox and self.memory_limit_mb:
+        if self.sandbox:
             km.memory_limit_mb = self.memory_limit_mb
         return km
 

@@ -30,11 +30,8 @@ from pathlib import Path
 
 from gradekit import ASSIGNMENT
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
-from gradekit.course import tool_environment
+from gradekit.course import grading_environment, tool_environment
 
-# One BLAS/OpenMP thread per grader (and ResilientExecute.kernel_env does the same for its kernel):
-# N graders on N cores otherwise oversubscribe them.
-SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 SKIPPED = "Skipping existing assignment"  # nbgrader's log line when it keeps an earlier grading
 ERROR_LINE = re.compile(r"^\s*(ERROR: |[\w.]*(Error|Exception): )")  # an exception or the sandbox check
 DEFAULT_TIMEOUT = 1800  # s per attempt; ResilientExecute stops a notebook after 1200 s
@@ -81,7 +78,7 @@ def autograde_student(course_dir, assignment, student, force=False, db_url=None,
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}"]
     if force or attempt > 1:
         command.append("--force")
-    env = {**tool_environment(), **SINGLE_THREADED}
+    env = grading_environment()
     if db_url:
         env[DB_URL_VARIABLE] = db_url
     started, timed_out = time.monotonic(), False

@@ -116,17 +116,18 @@ def bwrap_command(kernel_cmd, *, workdir, scratch, runtime_dir, memory_mb, proce
     if run_as_uid is not None:
         args += ["setpriv", f"--reuid={run_as_uid}", f"--regid={run_as_uid}", "--clear-groups",
                  "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--"]
-    args += ["prlimit", f"--as={memory_mb * 2 ** 20}", f"--nproc={processes}",
-             f"--fsize={file_size_mb * 2 ** 20}", "--core=0", "--"]
+    args += ["prlimit", f"--nproc={processes}", f"--fsize={file_size_mb * 2 ** 20}", "--core=0"]
+    if memory_mb:
+        args.append(f"--as={memory_mb * 2 ** 20}")
+    args.append("--")
     return args + list(kernel_cmd)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels run in bubblewrap and talk over unix sockets."""
 
-    memory_limit_mb = Integer(
-        2048, help="Address-space cap of the kernel in MiB; ResilientExecute sets it from its own memory_limit_mb."
-    ).tag(config=True)
+    # Not configured here: ResilientExecute.memory_limit_mb is the one setting, sandbox or not.
+    memory_limit_mb = Integer(0, help="Address-space cap of the kernel in MiB (0: none).")
     process_limit = Integer(
         128, help="Processes and threads the kernel may have (ipykernel alone uses about 10)."
     ).tag(config=True)

@@ -34,9 +34,13 @@ def format_table(test_ids, max_scores, scores):
         cells = ["-" if by_test.get(t) is None else f"{by_test[t]:g}" for t in test_ids]
         total = sum(v for v in by_test.values() if v is not None)
         rows.append([student] + cells + [f"{total:g}"])
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths)) for row in [header] + rows]
-    return "\n".join(lines)
+    return align([header] + rows)
+
+
+def align(rows):
+    """Rows of strings as text columns, each as wide as its longest value."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(value.ljust(width) for value, width in zip(row, widths)) for row in rows)
 
 
 def main(argv=None):
