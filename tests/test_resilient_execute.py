@@ -80,3 +80,26 @@ def test_a_cell_whose_outputs_never_arrive_fails_and_grading_goes_on(tmp_path):
     assert error_names(stalled) == ["OutputLost"]
     assert error_names(following) == []
     assert following.outputs[0].text.strip() == "ok"
+
+
+class MessagesGarbled(ResilientExecute):
+    """What jupyter_client raised when a kernel at the memory cap sent a garbled message."""
+
+    def execute_cell(self, cell, cell_index, *args, **kwargs):
+        if "GARBLE" in cell.source:
+            raise ValueError("Invalid Signature: b'17e6bed352f2'")
+        return super().execute_cell(cell, cell_index, *args, **kwargs)
+
+
+def test_a_broken_kernel_connection_costs_only_the_cells_from_there_on(tmp_path):
+    # stock nbgrader lets the ValueError through and drops the whole submission
+    notebook = new_notebook(cells=[grade_cell("print('before')", "before"), grade_cell("# GARBLE", "garbled"),
+                                   grade_cell("print('after')", "after")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    MessagesGarbled().preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    before, garbled, after = notebook.cells
+    assert before.outputs[0].text.strip() == "before"
+    assert error_names(garbled) == ["KernelLost"]
+    assert "Связь с ядром Python нарушилась" in garbled.outputs[0].evalue
+    assert error_names(after) == ["NotExecuted"]
+

@@ -2,7 +2,7 @@
 
 Stock nbgrader loses every grade of a student whose kernel dies (a segfault in a
 library, os._exit in student code): the DeadKernelError aborts the notebook and
-SaveAutoGrades never runs. Here a dead kernel, or a notebook that has used up
+SaveAutoGrades never runs. Here a dead or garbled kernel, or a notebook that has used up
 its time budget, only costs the cells from that point on: each of them gets an
 error output saying why, so the tests before it keep their points, the later
 ones score 0, and the feedback shows what happened.
@@ -34,6 +34,12 @@ NOT_RUN_AFTER_CRASH = ("NotExecuted",
 OUTPUT_LOST = ("OutputLost",
                "Ядро выполнило ячейку, но не прислало её вывод вовремя (например, ему не хватило памяти). "
                "Результат ячейки неизвестен, поэтому она считается не пройденной.")
+KERNEL_LOST = ("KernelLost",
+               "Связь с ядром Python нарушилась при выполнении этой ячейки (например, ему не хватило памяти "
+               "и его сообщения пришли испорченными). Баллы за тесты выше сохранены, эта и следующие ячейки "
+               "не выполнены.")
+NOT_RUN_AFTER_KERNEL_LOST = ("NotExecuted",
+                             "Ячейка не выполнена: связь с ядром Python нарушилась в одной из ячеек выше.")
 BUDGET_EXHAUSTED = ("NotExecuted",
                     "Ячейка не выполнена: исчерпано время, отведённое на проверку всего блокнота.")
 
@@ -123,6 +129,14 @@ class ResilientExecute(Execute):
             # outputs (nbgrader's raise_on_iopub_timeout), which would otherwise drop the student.
             self.log.error("The outputs of cell %d did not arrive; the cell is marked as failed", index)
             cell.outputs.append(error_output(*OUTPUT_LOST))
+            return cell, resources
+        except Exception:
+            # Anything else means the talk with the kernel broke (seen at the memory cap: a garbled
+            # message, "ValueError: Invalid Signature"). Its state is unknown, so grading of this
+            # notebook stops here, as after a crash; nbgrader would drop the whole submission.
+            self.log.exception("Lost the kernel in cell %d; the remaining cells are marked as not executed", index)
+            cell.outputs.append(error_output(*KERNEL_LOST))
+            self._stop_reason = NOT_RUN_AFTER_KERNEL_LOST
             return cell, resources
 
     def _get_timeout(self, cell):
