@@ -12,10 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from gradekit import ASSIGNMENT, COURSE_ID
+from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
 from gradekit.grades.class_report import read_csv_rows
 from gradekit.grades.table import align, autograded_scores, format_table
+from gradekit.settings import load_course
 from gradekit.submitted.samples import place_samples, sample_names
 
 # nbgrader's INFO log (and its checksum warning for every cell with hidden tests)
@@ -70,9 +71,8 @@ def run_demo(course_dir):
     student_report = course_dir / "reports" / "students" / REPORTED_STUDENT
     run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
 
-    db_url = "sqlite:///" + str(course_dir / "gradebook.db")
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
-    print(format_table(*autograded_scores(db_url, COURSE_ID)))
+    print(format_table(*autograded_scores(load_course(course_dir).gradebook, ASSIGNMENT)))
     print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
     print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS)))
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")

@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 
 from gradekit import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, TESTS
-from gradekit.course import REPO_ROOT, tool_environment
+from gradekit.course import REPO_ROOT, copy_course, tool_environment
 from gradekit.grades.class_report import STUDENT_COLUMNS, main
 from gradekit.submitted.integrity import Finding, write_csv
 
@@ -134,7 +134,7 @@ class Tables(HTMLParser):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
+    course = copy_course(tmp_path_factory.mktemp("course"))
     write_grades(course / "grades.csv")
     write_gradebook(course)
     return course
@@ -282,7 +282,8 @@ def test_bad_input_gives_one_clear_error(course, tmp_path, capsys, break_input, 
 def test_the_command_exits_non_zero_without_a_traceback(tmp_path):
     result = run_report(tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"class_report: error: {tmp_path / 'grades.csv'}: file not found"
+    assert result.stderr.strip() == (f"class_report: error: {tmp_path}: no nbgrader_config.py here; run the command "
+                                     "from the course directory or pass --course-dir")
 
 
 def test_no_rows_for_the_assignment_is_an_error(course, capsys):

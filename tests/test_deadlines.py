@@ -8,22 +8,24 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import AssignLatePenalties
-from traitlets.config.loader import PyFileConfigLoader
 
 from gradekit import ASSIGNMENT
 from gradekit.autograded.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines, parse_deadline
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
+from gradekit.settings import load_course
 from gradekit.submitted.extensions import grant_extension
 
 SCORE = 3.75
 SOFT_UTC = datetime.datetime(2024, 2, 29, 21, 0, 0)  # end of 29.02.2024 in Moscow (UTC+3)
 
 
+def course_at(db_url):
+    """The repository's course settings, pointed at a scratch gradebook."""
+    return load_course(REPO_ROOT, db_url)
+
+
 def course_config(db_url):
-    """The repository's nbgrader_config.py, pointed at a scratch gradebook."""
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
-    config.CourseDirectory.db_url = db_url
-    return config
+    return course_at(db_url).config
 
 
 @pytest.fixture(autouse=True)
@@ -120,13 +122,13 @@ def test_penalty_through_nbgrader(gradebook_url, timestamp, penalty, status):
 
 
 def test_extension_moves_both_deadlines(gradebook_url):
-    config = course_config(gradebook_url)
+    course = course_at(gradebook_url)
     cases = {"on_time": ("2024-03-02 12:00:00+03:00", 0.0),
              "late": ("2024-03-16 12:00:00+03:00", SCORE / 2),
              "too_late": ("2024-03-17 00:00:01+03:00", SCORE)}
     for student, (timestamp, _) in cases.items():
         submit(gradebook_url, student, timestamp)
-        soft, hard = grant_extension(config, ASSIGNMENT, student, days=2)
+        soft, hard = grant_extension(course, ASSIGNMENT, student, days=2)
         assert soft == parse_deadline("2024-03-02", "Europe/Moscow")
         assert hard == parse_deadline("2024-03-16", "Europe/Moscow")
     for student, (_, penalty) in cases.items():
@@ -135,17 +137,17 @@ def test_extension_moves_both_deadlines(gradebook_url):
 
 def test_extension_before_submitting_survives_autograde_bookkeeping(gradebook_url):
     """Granted before the student submits, the extension is kept when the timestamp is recorded."""
-    config = course_config(gradebook_url)
+    course = course_at(gradebook_url)
     with Gradebook(gradebook_url) as gradebook:
         gradebook.add_student("early_bird")
-    grant_extension(config, ASSIGNMENT, "early_bird", days=1)
+    grant_extension(course, ASSIGNMENT, "early_bird", days=1)
     submit(gradebook_url, "early_bird", "2024-03-01 12:00:00+03:00")
     assert nbgrader_penalty(gradebook_url, "early_bird")[0] == 0.0
 
 
 def test_extension_for_unknown_student_is_refused(gradebook_url):
     with pytest.raises(ValueError, match="nbgrader db student add"):
-        grant_extension(course_config(gradebook_url), ASSIGNMENT, "nobody", days=1)
+        grant_extension(course_at(gradebook_url), ASSIGNMENT, "nobody", days=1)
 
 
 @pytest.fixture(scope="module")

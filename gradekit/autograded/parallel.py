@@ -28,9 +28,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import grading_environment, tool_environment
+from gradekit.settings import CourseError, load_course
 
 SKIPPED = "Skipping existing assignment"  # nbgrader's log line when it keeps an earlier grading
 ERROR_LINE = re.compile(r"^\s*(ERROR: |[\w.]*(Error|Exception): )")  # an exception or the sandbox check
@@ -107,16 +107,6 @@ def stop_local_graders():
     for process in list(_running):
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-
-
-def course_settings(course_dir):
-    """(db_url, course_id, submitted dir) as the course's nbgrader_config.py sets them."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
-    coursedir = CourseDirectory(config=config)
-    return coursedir.db_url, coursedir.course_id, Path(coursedir.root) / coursedir.submitted_directory
 
 
 def prepare_gradebook(db_url, course_id, assignment):
@@ -210,26 +200,29 @@ def write_logs(attempts, log_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignment", nargs="?", default=ASSIGNMENT)
+    parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="local Dask workers, i.e. students graded at once (default: the number of cores)")
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    parser.add_argument("--db-url", default=os.environ.get(DB_URL_VARIABLE),
+    parser.add_argument("--db-url",
                         help=f"gradebook URL, e.g. postgresql://user:password@host/db (default: ${DB_URL_VARIABLE}, "
                              f"else the course's nbgrader_config.py)")
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
     parser.add_argument("--force", action="store_true", help="regrade students that are already autograded")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per attempt")
-    parser.add_argument("--course-dir", type=Path, default=Path.cwd())
+    parser.add_argument("--course-dir", type=Path, default=Path.cwd(), help="the course directory (with nbgrader_config.py)")
     parser.add_argument("--log-dir", type=Path, help="default: <course>/reports/autograde/<assignment>")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
-    course_dir = args.course_dir.resolve()
     os.environ["PATH"] = tool_environment()["PATH"]  # a new gradebook asks alembic for its version
-    if args.db_url:
-        os.environ[DB_URL_VARIABLE] = args.db_url  # so that the course's config names it
-    db_url, course_id, submitted = course_settings(course_dir)
+    try:
+        course = load_course(args.course_dir, args.db_url)
+        args.assignment = args.assignment or course.default_assignment()
+    except CourseError as error:
+        raise SystemExit(f"ERROR: {error}") from None
+    course_dir, db_url = course.root, course.db_url
+    submitted = course.directory("submitted")
     found = sorted(p.parent.name for p in submitted.glob(f"*/{args.assignment}") if p.is_dir())
     students = args.student or found
     missing = sorted(set(students) - set(found))
@@ -237,14 +230,14 @@ def main(argv=None):
         raise SystemExit(f"ERROR: no submission of {args.assignment} in {submitted} for: {', '.join(missing)}")
     if not students:
         raise SystemExit(f"ERROR: no submissions of {args.assignment} in {submitted}")
-    prepare_gradebook(db_url, course_id, args.assignment)
+    prepare_gradebook(db_url, course.course_id, args.assignment)
 
     started = time.monotonic()
     with dask_client(args.workers, args.scheduler) as client:
         threads = sum(client.nthreads().values())
         print(f"Autograding {len(students)} submissions of {args.assignment} on {client.scheduler.address} "
               f"({threads} worker threads now), gradebook {_without_password(db_url)}", flush=True)
-        attempts = grade_class(client, course_dir, args.assignment, students, args.force, args.db_url,
+        attempts = grade_class(client, course_dir, args.assignment, students, args.force, db_url,
                                args.timeout, progress=not args.no_progress)
     log_dir = args.log_dir or course_dir / "reports" / "autograde" / args.assignment
     summary = write_logs(attempts, log_dir)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
-from gradekit import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, TESTS
+from gradekit import MANUAL_ANSWERS, TESTS
+from gradekit.settings import CourseError, load_course
 
 STATUSES = ("on_time", "late", "too_late", "missing")
 STUDENT_COLUMNS = ("student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
@@ -120,19 +121,16 @@ def read_grades(path, assignment):
     return students, max((m for m in max_scores if m is not None), default=None)
 
 
-def read_cell_points(db_url, course_id, assignment):
-    """(notebook name, {grade_id: max score}) from the gradebook."""
-    sqlite_prefix = "sqlite:///"
-    if db_url.startswith(sqlite_prefix) and not Path(db_url[len(sqlite_prefix):]).is_file():
-        # Gradebook() would silently create an empty database here
-        raise ReportError(f"{db_url[len(sqlite_prefix):]}: gradebook not found (run nbgrader in this course "
-                          "first, or pass --db-url)")
+def read_cell_points(course, assignment):
+    """(notebook name, {grade_id: max score}) from the course's gradebook."""
     try:
-        with Gradebook(db_url, course_id) as gradebook:
+        with course.gradebook() as gradebook:
             notebook = gradebook.find_assignment(assignment).notebooks[0]
             return notebook.name, {cell.name: cell.max_score for cell in notebook.grade_cells}
+    except CourseError as error:
+        raise ReportError(str(error)) from None
     except (MissingEntry, IndexError):
-        raise ReportError(f"{db_url}: the gradebook has no notebook for assignment {assignment!r}") from None
+        raise ReportError(f"{course.db_url}: the gradebook has no notebook for assignment {assignment!r}") from None
 
 
 def failed_cells(notebook_path):
@@ -219,21 +217,24 @@ def summary(students):
 def build_report(args):
     from gradekit.grades.report_page import write_report  # matplotlib only once the inputs are fine
 
-    course_dir = Path(args.course_dir)
+    try:
+        course = load_course(args.course_dir, args.db_url)
+        assignment = args.assignment or course.default_assignment()
+    except CourseError as error:
+        raise ReportError(str(error)) from None
+    course_dir = course.root
     grades_path = Path(args.grades) if args.grades else course_dir / "grades.csv"
-    db_url = args.db_url or f"sqlite:///{course_dir / 'gradebook.db'}"
     integrity_path = Path(args.integrity) if args.integrity else (
-        course_dir / "reports" / f"integrity_{args.assignment}.csv")
+        course_dir / "reports" / f"integrity_{assignment}.csv")
     out_dir = Path(args.out) if args.out else course_dir / "reports" / "class_report"
 
-    students, max_score = read_grades(grades_path, args.assignment)
-    notebook_name, points = read_cell_points(db_url, args.course_id, args.assignment)
-    autograded = course_dir / "autograded"
-    results = test_results(students, points,
-                           lambda student: autograded / student / args.assignment / f"{notebook_name}.ipynb")
+    students, max_score = read_grades(grades_path, assignment)
+    notebook_name, points = read_cell_points(course, assignment)
+    results = test_results(students, points, lambda student: (
+        course.assignment_dir("autograded", student, assignment) / f"{notebook_name}.ipynb"))
     integrity = read_integrity(integrity_path)
     max_score = max_score or sum(points.values())
-    return write_report(out_dir, assignment=args.assignment, students=students, max_score=max_score,
+    return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),
                         manual=manual_means(students, points), integrity=integrity,
                         sources={"grades": grades_path, "integrity": integrity_path})
@@ -243,11 +244,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Write the class report (HTML + PNG plots) from the exported grades.")
     parser.add_argument("--course-dir", default=".", help="course directory (default: current directory)")
     parser.add_argument("--grades", help="grades CSV from nbgrader export (default: <course-dir>/grades.csv)")
-    parser.add_argument("--db-url", help="gradebook (default: sqlite:///<course-dir>/gradebook.db)")
+    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
     parser.add_argument("--integrity", help="integrity CSV (default: <course-dir>/reports/integrity_<assignment>.csv)")
     parser.add_argument("--out", help="output folder (default: <course-dir>/reports/class_report)")
-    parser.add_argument("--assignment", default=ASSIGNMENT)
-    parser.add_argument("--course-id", default=COURSE_ID)
+    parser.add_argument("--assignment", help="default: the only assignment under source/")
     args = parser.parse_args(argv)
     try:
         page = build_report(args)

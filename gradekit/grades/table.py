@@ -2,14 +2,20 @@
 import argparse
 import sys
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
-from gradekit import ASSIGNMENT, COURSE_ID, TESTS
+from gradekit import TESTS
+from gradekit.settings import CourseError, load_course
 
 
-def autograded_scores(db_url, course_id, assignment=ASSIGNMENT):
-    """{student: {grade_id: score}} for every autograded test cell, plus the test ids in notebook order."""
-    with Gradebook(db_url, course_id) as gradebook:
+def autograded_scores(gradebook_factory, assignment):
+    """{student: {grade_id: score}} for every autograded test cell, plus the test ids in notebook order.
+
+    Args:
+        gradebook_factory: a callable returning the course's Gradebook (e.g. Course.gradebook).
+        assignment: the assignment's name.
+    """
+    with gradebook_factory() as gradebook:
         notebook = gradebook.find_assignment(assignment).notebooks[0]
         code_tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"}
         # the contract's order is the notebook's order; unknown extra tests go last
@@ -45,11 +51,17 @@ def align(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Print the autograded score of every test for every student.")
-    parser.add_argument("--db-url", default="sqlite:///gradebook.db")
-    parser.add_argument("--course-id", default=COURSE_ID)
-    parser.add_argument("--assignment", default=ASSIGNMENT)
+    parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
+    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
+    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
     args = parser.parse_args(argv)
-    print(format_table(*autograded_scores(args.db_url, args.course_id, args.assignment)))
+    try:
+        course = load_course(args.course_dir, args.db_url)
+        assignment = args.assignment or course.default_assignment()
+        print(format_table(*autograded_scores(course.gradebook, assignment)))
+    except (CourseError, MissingEntry, IndexError) as error:
+        print(f"table: error: {error or 'the gradebook has no notebook for this assignment'}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -9,25 +9,26 @@ still lists the student as missing until the work is autograded.
 import argparse
 import datetime
 import sys
-from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.coursedir import CourseDirectory
-from traitlets.config.loader import PyFileConfigLoader
+from nbgrader.api import MissingEntry
 
-from gradekit import ASSIGNMENT
 from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.settings import CourseError, load_course
 
 
-def load_course_config(course_dir):
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+def grant_extension(course, assignment, student, days=0, hours=0):
+    """Set (not add to) the student's extension; 0 removes it.
 
+    Args:
+        course: the loaded course (gradekit.settings.load_course).
+        assignment, student: whose extension.
+        days, hours: the extension's length.
 
-def grant_extension(config, assignment, student, days=0, hours=0):
-    """Set (not add to) the student's extension; 0 removes it. Returns the student's (soft, hard) deadlines."""
-    coursedir = CourseDirectory(config=config)
-    deadlines = SoftHardDeadlines(config=config)
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+    Returns:
+        The student's (soft, hard) deadlines, extension included.
+    """
+    deadlines = SoftHardDeadlines(config=course.config)
+    with course.gradebook() as gradebook:
         try:
             gradebook.find_student(student)
         except MissingEntry:
@@ -46,13 +47,15 @@ def main(argv=None):
     parser.add_argument("student")
     parser.add_argument("--days", type=float, default=0)
     parser.add_argument("--hours", type=float, default=0)
-    parser.add_argument("--assignment", default=ASSIGNMENT)
+    parser.add_argument("--assignment", help="default: the only assignment under source/")
     parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
+    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
     args = parser.parse_args(argv)
-    config = load_course_config(Path(args.course_dir).resolve())
     try:
-        soft, hard = grant_extension(config, args.assignment, args.student, args.days, args.hours)
-    except (ValueError, MissingEntry) as error:
+        course = load_course(args.course_dir, args.db_url)
+        assignment = args.assignment or course.default_assignment()
+        soft, hard = grant_extension(course, assignment, args.student, args.days, args.hours)
+    except (ValueError, MissingEntry, CourseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"{args.student}: soft deadline {soft:%Y-%m-%d %H:%M %Z}, hard deadline {hard:%Y-%m-%d %H:%M %Z}")
