@@ -123,3 +123,13 @@ from gradekit.autograded.gradebook_db import DB_URL_VARIABLE, wait_for_sqlite_lo
 
 c.CourseDirectory.db_url = os.environ.get(DB_URL_VARIABLE) or c.CourseDirectory.db_url
 wait_for_sqlite_lock(120)
+
+# --- Formgrader view (gradekit/grades/fold_hidden.py, docs/grade_by_question.md) ---
+# The Formgrader renders submissions with an HTMLExporter built from this config: fold the
+# ~330-line hidden region of the first cell (and the short ones of the test cells) into one line.
+from gradekit.grades.fold_hidden import FoldHiddenTests  # noqa: E402
+
+c.HTMLExporter.preprocessors = [FoldHiddenTests]
+# Not in the feedback: there the exporter's own preprocessors run before nbgrader's, and
+# RedactHiddenTests (which also scrubs tracebacks quoting hidden lines) must see the regions.
+c.GenerateFeedback.HTMLExporter.preprocessors = []
