@@ -10,7 +10,7 @@ from gradekit import ASSIGNMENT
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What a course directory needs before `nbgrader generate_assignment` runs.
-COURSE_FILES = ["nbgrader_config.py", "util.py", "source"]
+COURSE_FILES = ["nbgrader_config.py", "util.py", "source", "rubric.yaml"]
 
 
 def copy_course(destination, repo_root=REPO_ROOT):

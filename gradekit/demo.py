@@ -79,6 +79,8 @@ def run_demo(course_dir):
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
     print(f"Student report: {student_report}")
+    print(f"Grade by question (manual answers, in the browser): cd {course_dir} && jupyter lab, "
+          "then open /grade-by-question on that server (docs/grade_by_question.md)")
 
 
 def main(argv=None):
