@@ -73,23 +73,21 @@ def question_prompts(notebook: nbformat.NotebookNode) -> dict[str, str]:
         notebook: the released (or source) notebook.
 
     Returns:
-        {grade_id: the run of Markdown cells nearest before the answer cell (code cells in
-        between are skipped, a Markdown answer cell ends the search)}.
+        {grade_id: the nearest Markdown cell before the answer cell (code cells in between are
+        skipped); "" when that is another answer cell}.
     """
     prompts: dict[str, str] = {}
     cells = notebook.cells
     for index, cell in enumerate(cells):
         if not (is_grade(cell) and is_solution(cell)):
             continue
-        run: list[str] = []
+        prompts[cell_grade_id(cell)] = ""
         for previous in reversed(cells[:index]):
-            if previous.cell_type == "markdown" and is_solution(previous):
-                break
-            if previous.cell_type == "markdown":
-                run.insert(0, previous.source)
-            elif run:
-                break
-        prompts[cell_grade_id(cell)] = "\n\n".join(run)
+            if previous.cell_type != "markdown":
+                continue
+            if not is_solution(previous):
+                prompts[cell_grade_id(cell)] = previous.source
+            break
     return prompts
 
 

@@ -25,7 +25,7 @@ from tornado import web
 from traitlets import Float, Unicode
 
 from gradekit.grades.by_question.answers import (
-    GradingError, StudentTokens, find_question, load_answers, manual_questions, save_decision,
+    Answer, GradingError, StudentTokens, find_question, load_answers, manual_questions, save_decision,
     submitted_students,
 )
 from gradekit.grades.by_question.grouping import NEAR_IDENTICAL, group_items, most_common, normalise
@@ -69,7 +69,11 @@ class ByQuestionApp(ExtensionApp):
 
     def course(self) -> Course:
         """The course of this server (CourseError when the directory is no nbgrader course)."""
-        return load_course(self.course_dir or self.serverapp.root_dir)
+        try:
+            return load_course(self.course_dir or self.serverapp.root_dir)
+        except CourseError as error:
+            raise CourseError(f"{error} (start the server in the course directory, or set "
+                              "c.ByQuestionApp.course_dir in jupyter_server_config.py)") from None
 
 
 class PageHandler(ExtensionHandlerMixin, JupyterHandler):
@@ -156,31 +160,9 @@ class QuestionHandler(PageHandler):
             return self.render_error(500, str(error))
         except GradingError as error:
             return self.render_error(404, str(error))
-        tokens = self.app.tokens
         if self.anonymous:
-            answers.sort(key=lambda a: tokens.token(a.student_id))
-        labels = {a.student_id: (f"Student {i}" if self.anonymous else (f"{a.name} ({a.student_id})" if a.name
-                                                                        else a.student_id))
-                  for i, a in enumerate(answers, 1)}
-        groups = []
-        grouped = group_items(answers, lambda a: a.text if not a.problem else "", threshold=self.app.similarity)
-        # answers first (largest group first); notebooks that could not be read last
-        for members in sorted(grouped, key=lambda group: all(m.problem for m in group)):
-            texts = [m.text for m in members if not m.problem]
-            representative = most_common(texts) if texts else ""
-            scores = {m.score for m in members}
-            comments = {m.comment for m in members}
-            groups.append(dict(
-                html=render_markdown(representative),
-                members=[dict(token=tokens.token(m.student_id), label=labels[m.student_id], answer=m,
-                              variant=(render_markdown(m.text) if normalise(m.text) != normalise(representative)
-                                       else None))
-                         for m in members],
-                score=scores.pop() if len(scores) == 1 else None,
-                comment=comments.pop() if len(comments) == 1 else "",
-                mixed=len({m.score for m in members}) > 1,
-                graded=all(m.graded for m in members),
-            ))
+            answers.sort(key=lambda a: self.app.tokens.token(a.student_id))
+        groups = answer_groups(answers, self.app.tokens, self.anonymous, self.app.similarity)
         position = [(q.notebook, q.grade_id) for q in siblings].index((notebook, grade_id))
         links = {name: url_path_join(self.base_url, URL.lstrip("/"), q.assignment, q.notebook, q.grade_id)
                  + ("?anonymous=1" if self.anonymous else "")
@@ -192,6 +174,40 @@ class QuestionHandler(PageHandler):
                          groups=groups, rubric=rubric, rubric_problem=rubric_problem, api=api, links=links,
                          graded=sum(a.graded for a in answers), total=len(answers),
                          toggle=self.request.path + ("" if self.anonymous else "?anonymous=1"))
+
+
+def answer_groups(answers: list[Answer], tokens: StudentTokens, anonymous: bool, threshold: float) -> list[dict]:
+    """What the question page shows: the answers grouped, each group with its common score and comment.
+
+    Args:
+        answers: every student's answer (in the order to show them).
+        tokens: the server's student tokens (the page holds tokens, never ids, for saving).
+        anonymous: label students "Student 1", "Student 2"... instead of names and ids.
+        threshold: the similarity from which answers are grouped (grouping.group_items).
+
+    Returns:
+        One dict per group for the template; groups of unreadable notebooks come last.
+    """
+    labels = {a.student_id: (f"Student {i}" if anonymous else f"{a.name} ({a.student_id})" if a.name
+                             else a.student_id) for i, a in enumerate(answers, 1)}
+    grouped = group_items(answers, lambda a: "" if a.problem else a.text, threshold=threshold)
+    groups = []
+    for members in sorted(grouped, key=lambda group: all(m.problem for m in group)):
+        texts = [m.text for m in members if not m.problem]
+        representative = most_common(texts) if texts else ""
+        scores, comments = {m.score for m in members}, {m.comment for m in members}
+        groups.append(dict(
+            html=render_markdown(representative),
+            members=[dict(token=tokens.token(m.student_id), label=labels[m.student_id], answer=m,
+                          variant=(render_markdown(m.text) if normalise(m.text) != normalise(representative)
+                                   else None))
+                     for m in members],
+            score=next(iter(scores)) if len(scores) == 1 else None,
+            comment=next(iter(comments)) if len(comments) == 1 else "",
+            mixed=len(scores) > 1,
+            graded=all(m.graded for m in members),
+        ))
+    return groups
 
 
 class SaveHandler(PageHandler):
