@@ -12,7 +12,7 @@ NOTEBOOK := source/$(ASSIGNMENT)/$(ASSIGNMENT)
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml jupyter-config/jupyter_server_config.d/gradekit.json
 	@# Grading kernels run in bubblewrap (README "Sandbox"); as root it is installed here.
 	@if ! command -v bwrap >/dev/null; then \
 	  if [ "$$NUMPY_NN_SANDBOX" = off ]; then \
