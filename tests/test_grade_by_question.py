@@ -398,3 +398,17 @@ def test_feedback_is_not_folded_but_redacted(course):
     assert "hidden tests folded" not in html and "_nnkit_make_grader" not in html
     assert "Тест пройден" in html
     assert "Хорошо, но без направлений развития." in html
+
+
+def test_broken_rubric_is_reported_and_grading_goes_on(server, course):
+    rubric = course / "rubric.yaml"
+    kept = rubric.read_text(encoding="utf-8")
+    rubric.write_text("questions:\n  control_q1: {levels: [{points: 0.25, comment: ok}], context: tsne}\n",
+                      encoding="utf-8")
+    try:
+        with urllib.request.urlopen(f"{_url(server, 'control_q1')}?token={TOKEN}", timeout=30) as response:
+            html = response.read().decode()
+    finally:
+        rubric.write_text(kept, encoding="utf-8")
+    assert "questions.control_q1.context: expected a list of grade_ids" in html
+    assert html.count('class="group') >= 4 and 'class="level"' not in html  # answers, no rubric buttons

@@ -244,7 +244,3 @@ class SaveHandler(PageHandler):
     def _fail(self, status: int, message: str) -> None:
         self.set_status(status)
         self.finish(json.dumps({"error": message}))
-
-
-def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "gradekit.grades.by_question.app", "app": ByQuestionApp}]
