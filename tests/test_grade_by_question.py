@@ -106,6 +106,33 @@ def test_fold_hidden_tests():
     assert "a = 1" not in folded and "4 lines of hidden tests folded" in folded
 
 
+def test_read_answer_from_raw_json(tmp_path):
+    """Student notebooks are read as plain JSON: list-of-lines fields, odd outputs, damage."""
+    from gradekit.grades.by_question.answers import GradingError, read_answer
+
+    cell = lambda grade_id, **rest: {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}}, **rest}
+    notebook = {"cells": [
+        cell("parity", source="x", outputs=[
+            {"output_type": "stream", "name": "stdout", "text": ["0.90 ", "0.96\n"]},
+            {"output_type": "stream", "name": "stderr", "text": "ConvergenceWarning"},
+            {"output_type": "display_data", "data": {"image/png": ["iVBORw0KGgo=\n"]}},
+            {"output_type": "display_data", "data": {"image/png": "\" onerror=\"alert(1)"}},
+            "not an output"]),
+        {"cell_type": "markdown", "metadata": [], "source": "no metadata dict"},
+        {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "answer"}}, "source": ["Ответ ", "здесь"]},
+    ]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    text, images, outputs = read_answer(path, "answer", ("parity", "missing"))
+    assert text == "Ответ здесь" and outputs == ["0.90 0.96\n"]
+    assert images == ["data:image/png;base64,iVBORw0KGgo="]  # the non-base64 "image" is dropped
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(GradingError, match="unreadable notebook nb.ipynb: not a notebook"):
+        read_answer(path, "answer")
+    with pytest.raises(GradingError, match="no autograded notebook"):
+        read_answer(tmp_path / "none.ipynb", "answer")
+
+
 # ---------------------------------------------------------------- the course and the server
 
 def _answer_cell(notebook, grade_id):
