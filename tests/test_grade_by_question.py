@@ -388,12 +388,20 @@ def test_parity_conclusion_shows_the_accuracies(page, server):
 def test_formgrader_submission_folds_hidden_tests(page, server, course):
     with load_course(course).gradebook() as gradebook:
         submission_id = gradebook.find_submission_notebook(NB, ASSIGNMENT, "correct").id
+        # a grade saved the page's way is what the Formgrader shows
+        save_decision(gradebook, Question(ASSIGNMENT, NB, "parity_conclusion", 0.25), ["correct"], 0.1,
+                      "Сравнение без вывода.")
     response = page.goto(f"{server}/formgrader/submissions/{submission_id}/")
     assert response.status == 200
     html = page.content()
-    assert "lines of hidden tests folded" in html
-    assert "_nnkit_make_grader" not in html  # the ~330 lines of checks of the first cell
-    assert page.locator("#tsne_conclusion").count() or "tsne_conclusion" in html
+    graded = nbformat.read(course / "autograded" / "correct" / ASSIGNMENT / f"{NB}.ipynb", as_version=4)
+    lines = _answer_cell(graded, "imports").source.splitlines()
+    begin, end = (next(i for i, line in enumerate(lines) if mark in line) for mark in ("BEGIN HIDDEN", "END HIDDEN"))
+    assert end - begin > 100  # the long region of the first cell ...
+    assert f"{end - begin + 1} lines of hidden tests folded" in html  # ... shows as one line
+    assert "_nnkit_make_grader" not in html
+    expect(page.locator("input.score#parity_conclusion")).to_have_value("0.1")
+    expect(page.locator("#parity_conclusion-comment")).to_have_value("Сравнение без вывода.")
 
 
 def test_save_decision_rejects_unknown_student(course):
