@@ -14,18 +14,19 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Iterator
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
-from nbgrader.api import MissingEntry
+from nbgrader.api import Grade, Gradebook, MissingEntry
 from tornado import web
 from traitlets import Float, Unicode
 
 from gradekit.grades.by_question.answers import (
-    Answer, GradingError, StudentTokens, find_question, load_answers, manual_questions, save_decision,
+    Answer, GradingError, Question, StudentTokens, find_question, load_answers, manual_questions, save_decision,
     submitted_students,
 )
 from gradekit.grades.by_question.grouping import NEAR_IDENTICAL, group_items, most_common, normalise
@@ -92,6 +93,7 @@ class PageHandler(ExtensionHandlerMixin, JupyterHandler):
         return self.get_query_argument("anonymous", "0") not in ("", "0", "false", "no")
 
     def render_page(self, template: str, **context: object) -> None:
+        """Render a template (autoescaped) with the common names and finish the response."""
         common = dict(static=lambda name: url_path_join(self.base_url, "static", NAME, name),
                       home=url_path_join(self.base_url, URL.lstrip("/")), anonymous=self.anonymous,
                       xsrf=self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else self.xsrf_token)
@@ -99,10 +101,12 @@ class PageHandler(ExtensionHandlerMixin, JupyterHandler):
         self.finish(self.app.templates.get_template(template).render(**common, **context))
 
     def render_error(self, status: int, message: str) -> None:
+        """A page with one error line (no traceback)."""
         self.set_status(status)
         self.render_page("error.html", message=message)
 
     def rubric(self, course: Course) -> tuple[dict[str, QuestionRubric], str | None]:
+        """The course's rubric, re-read on every page; ({}, the problem) when the file is malformed."""
         try:
             return load_rubric(course.root / self.app.rubric_file), None
         except RubricError as error:
@@ -130,12 +134,13 @@ class IndexHandler(PageHandler):
             return self.render_error(500, str(error))
         self.render_page("index.html", assignments=assignments, course_id=course.course_id)
 
-    def _question_url(self, question) -> str:
+    def _question_url(self, question: Question) -> str:
         url = url_path_join(self.base_url, URL.lstrip("/"), question.assignment, question.notebook, question.grade_id)
         return url + ("?anonymous=1" if self.anonymous else "")
 
 
-def _grades(gradebook, question):
+def _grades(gradebook: Gradebook, question: Question) -> Iterator[Grade]:
+    """The grade rows of a question, one per submitted student who has it."""
     for student, _ in submitted_students(gradebook, question.assignment):
         try:
             yield gradebook.find_grade(question.grade_id, question.notebook, question.assignment, student)
