@@ -72,7 +72,7 @@ def run_demo(course_dir):
     run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
 
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
-    print(format_table(*autograded_scores(load_course(course_dir).gradebook, ASSIGNMENT)))
+    print(format_table(*autograded_scores(load_course(course_dir), ASSIGNMENT)))
     print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
     print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS)))
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")

@@ -1,7 +1,8 @@
 """A second, tiny assignment for tests that need many quick gradings (kills, retries, a second lab).
 
-`tiny` has one answer (`square`), two tests worth 1 and 2 points, and a test that
-sleeps, so a grading lasts long enough to be interrupted mid-student. It is
+`tiny` has one answer (`square`), two tests worth 1 and 2 points (the first sleeps,
+so a grading lasts long enough to be interrupted mid-student; the second has a
+hidden part), and one answer graded by hand worth 1 point. It is
 graded by the kit's own nbgrader_config.py, sandbox and all.
 """
 import shutil
@@ -19,7 +20,7 @@ ANSWERS = {  # student -> body of square(x); their points: EXPECTED_POINTS
     "half": "return abs(x) * x",
     "wrong": "return x + x",
 }
-EXPECTED_POINTS = {"right": 3.0, "right_too": 3.0, "half": 1.0, "wrong": 0.0}
+EXPECTED_POINTS = {"right": 3.0, "right_too": 3.0, "half": 1.0, "wrong": 0.0}  # autograded; +1 by hand
 
 
 def _grade_cell(source, grade_id, points):
@@ -37,7 +38,13 @@ def tiny_notebook(sleep_seconds):
         new_markdown_cell("# Квадрат числа"),
         answer,
         _grade_cell(f"import time\ntime.sleep({sleep_seconds})\nassert square(3) == 9", "test_square", 1),
-        _grade_cell("assert square(-2) == 4", "test_square_negative", 2),
+        _grade_cell("assert square(-2) == 4\n### BEGIN HIDDEN TESTS\nassert square(0.5) == 0.25\n### END HIDDEN TESTS",
+                    "test_square_negative", 2),
+        new_markdown_cell("Почему квадрат числа не бывает отрицательным?"),
+        new_markdown_cell("### BEGIN SOLUTION\nПроизведение двух чисел одного знака положительно.\n"
+                          "### END SOLUTION", metadata={"nbgrader": {
+                              "grade": True, "solution": True, "locked": False, "grade_id": "why_positive",
+                              "points": 1, "schema_version": 3}}),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
