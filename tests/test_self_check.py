@@ -240,6 +240,16 @@ def test_notebook_time_limit_stops_the_run(tmp_path):
     assert errors and errors[-1] == "ячейка №5: не выполнена: исчерпано время на весь блокнот (3 с)"
 
 
+def test_a_dying_kernel_costs_the_cells_from_there_on(tmp_path):
+    folder = tiny_folder(tmp_path, [new_code_cell("x = 1"), new_code_cell("import os\nos._exit(1)"),
+                                    new_code_cell("print(x)")])
+    code, output = run_check(folder, "tiny.ipynb")
+    assert code == 1
+    assert section_items(output, "Ошибки при выполнении") == [
+        "ячейка №2: ядро Python аварийно завершилось (segfault, os._exit?)",
+        "ячейка №3: не выполнена: ядро Python аварийно завершилось в одной из ячеек выше"]
+
+
 def test_a_self_check_cell_in_the_notebook_does_not_recurse(tmp_path):
     folder = tiny_folder(tmp_path, [new_code_cell("x = 1"),
                                     new_code_cell("import self_check; self_check.check('tiny.ipynb')")])

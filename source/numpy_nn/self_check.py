@@ -320,15 +320,16 @@ def run_notebook(notebook, folder: Path, settings: dict, limits: dict, verbose: 
     if verbose:
         client.on_cell_complete = lambda **_: print(".", end="", flush=True)
     env = {**os.environ, **settings.get("kernel_env", {}), NESTED_VARIABLE: "1"}
+    failure = None
     try:
         # the kernel's own stderr (its start-up warnings) would only clutter the report
         client.execute(env=env, stderr=subprocess.DEVNULL)
     except Exception as error:  # no such kernel, a kernel that never starts
-        raise SelfCheckError(f"не удалось запустить ядро Python «{kernel}»: {shorten(str(error) or type(error).__name__)}") \
-            from None
-    finally:
-        if verbose:
-            print(flush=True)
+        failure = shorten(str(error) or type(error).__name__)
+    if verbose:
+        print(flush=True)  # ends the line of progress dots
+    if failure:
+        raise SelfCheckError(f"не удалось выполнить блокнот в ядре Python «{kernel}»: {failure}")
     return client.results
 
 
@@ -418,7 +419,7 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
             lines.extend(f"    {item}" for item in slow)
         lines.append(f"{INFO} Блокнот выполнен за {time.monotonic() - started:.0f} с "
                      f"(лимит {limits['notebook_seconds']} с).")
-        if not failing:
+        if tests and not failing:
             lines.append(f"{OK} Все видимые тесты пройдены ({tests}). При проверке к ним добавятся скрытые тесты.")
     else:
         lines.append(f"{INFO} Блокнот не выполнялся (--no-run): тесты и время не проверены.")
@@ -448,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebook-timeout", type=int, help="секунд на весь блокнот")
     parser.add_argument("--now", help="оценить сроки на эту дату: 2024-02-20 или '2024-02-20 18:00'")
     args = parser.parse_args(argv)
+    # a console in a legacy code page (Windows cp1251, cp866) cannot print ✘/✔: never crash on that
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
     if os.environ.get(GRADER_VARIABLE) or os.environ.get(NESTED_VARIABLE):
         print("Самопроверка пропущена: блокнот уже выполняется проверкой.")
         return 0
