@@ -236,14 +236,14 @@ def points_available(now: datetime, settings: dict) -> tuple[str, float]:
     return "too_late", 0.0
 
 
-def deadline_line(now: datetime, settings: dict) -> str:
+def deadline_line(now: datetime, settings: dict, moment_text: str = "сейчас") -> str:
     deadlines = settings["deadlines"]
     status, points = points_available(now, settings)
     when = {"on_time": f"мягкий срок ({deadlines['soft_text']}) не прошёл",
             "late": f"мягкий срок ({deadlines['soft_text']}) прошёл, жёсткий ({deadlines['hard_text']}) — нет",
             "too_late": f"жёсткий срок ({deadlines['hard_text']}) прошёл"}[status]
     maximum = settings["max_points"]
-    return (f"Сроки: {when}; при сдаче сейчас максимум {points:g} из {maximum:g} баллов "
+    return (f"Сроки: {when}; при сдаче {moment_text} максимум {points:g} из {maximum:g} баллов "
             f"(время {deadlines['timezone']}; продление срока сдвигает обе даты).")
 
 
@@ -423,7 +423,7 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
             lines.append(f"{OK} Все видимые тесты пройдены ({tests}). При проверке к ним добавятся скрытые тесты.")
     else:
         lines.append(f"{INFO} Блокнот не выполнялся (--no-run): тесты и время не проверены.")
-    lines.append(f"{INFO} {deadline_line(moment, settings)}")
+    lines.append(f"{INFO} {deadline_line(moment, settings, f'{moment:%d.%m.%Y %H:%M}' if now else 'сейчас')}")
     lines.append(f"{OK} Всё в порядке, работу можно сдавать." if problems == 0
                  else f"{FAIL} Есть что исправить (разделов с замечаниями: {problems}).")
     return (0 if problems == 0 else 1), lines
