@@ -200,6 +200,16 @@ def test_late_solved_notebook_shows_half_points_without_failing(release_dir, tmp
     assert "максимум 2.5 из 5" in output
 
 
+def test_a_renamed_notebook_is_reported(shipped, release_dir, tmp_path):
+    folder = student_folder(release_dir, tmp_path)
+    nbformat.write(solved(release_dir), folder / f"{ASSIGNMENT} (1).ipynb")
+    code, lines = shipped.self_check(folder / f"{ASSIGNMENT} (1).ipynb", run=False, now="2024-02-20")
+    assert code == 1
+    assert [line for line in lines if line.startswith("✘ ")][0] == "✘ Имя файла (1)"
+    code, lines = shipped.self_check(folder / f"{ASSIGNMENT}.ipynb", run=False, now="2024-02-20")
+    assert not any(line.startswith("✘ Имя файла") for line in lines)
+
+
 # --- time limits, on tiny notebooks --------------------------------------------------------------
 
 def tiny_folder(tmp_path, cells):
@@ -270,6 +280,9 @@ def test_bad_input_gives_one_line(release_dir, tmp_path):
         code, output = run_check(folder, *args)
         assert code == 1
         assert output.strip().startswith("✘ Самопроверка невозможна:") and len(output.strip().splitlines()) == 1
+    (folder / "self_check.json").write_text('{"limits": {}}', encoding="utf-8")
+    code, output = run_check(folder, f"{ASSIGNMENT}.ipynb", "--no-run")
+    assert code == 1 and "self_check.json" in output and "Traceback" not in output
     (folder / "self_check.json").unlink()
     code, output = run_check(folder, f"{ASSIGNMENT}.ipynb", "--no-run")
     assert code == 1 and "self_check.json" in output and "Traceback" not in output

@@ -25,7 +25,6 @@ self_check.json рядом с этим файлом; они создаются �
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import json
 import os
@@ -35,7 +34,6 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 SETTINGS_FILE = Path(__file__).resolve().with_name("self_check.json")
 # Set in the kernel a self-check starts, so that a self-check cell in the notebook does not recurse.
@@ -59,14 +57,17 @@ class SelfCheckError(Exception):
 # --- nbgrader's cell rules, reproduced: the student has no nbgrader -----------------------------
 
 def nbgrader_meta(cell: dict) -> dict:
+    """The cell's nbgrader metadata ({} for a cell nbgrader does not know)."""
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def is_grade(cell: dict) -> bool:
+    """A graded cell: a test cell, or an answer graded by hand."""
     return bool(nbgrader_meta(cell).get("grade", False))
 
 
 def is_solution(cell: dict) -> bool:
+    """A cell the student writes the answer in."""
     return bool(nbgrader_meta(cell).get("solution", False))
 
 
@@ -105,15 +106,30 @@ def has_failed(cell: dict) -> bool:
 
 # --- reading the settings and the notebook -------------------------------------------------------
 
+SETTINGS_KEYS = ("assignment", "limits", "kernel_env", "stubs", "deadlines", "max_points", "cells")
+
+
 def load_settings(path: Path = SETTINGS_FILE) -> dict:
-    """The assignment's settings (deadlines, time limits, cells), written when the assignment is released."""
+    """The assignment's settings (deadlines, time limits, cells), written when the assignment is released.
+
+    Args:
+        path: the self_check.json shipped next to this file.
+
+    Returns:
+        The settings; a one-line SelfCheckError when the file is missing or damaged.
+    """
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        settings = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SelfCheckError(f"нет файла {Path(path).name} рядом с self_check.py: скачайте папку задания целиком") \
             from None
     except (OSError, ValueError) as error:
-        raise SelfCheckError(f"файл {Path(path).name} повреждён ({error}): скачайте его заново") from None
+        raise SelfCheckError(f"файл {Path(path).name} повреждён ({shorten(str(error))}): скачайте его заново") \
+            from None
+    missing = [key for key in SETTINGS_KEYS if not isinstance(settings, dict) or key not in settings]
+    if missing:
+        raise SelfCheckError(f"в файле {Path(path).name} нет {', '.join(missing)}: скачайте его заново")
+    return settings
 
 
 def read_notebook(path: Path):
@@ -131,11 +147,13 @@ def read_notebook(path: Path):
 
 
 def cell_label(index: int, cell: dict) -> str:
+    """How the report names a cell: its number from the top, and its grade_id when it has one."""
     grade_id = nbgrader_meta(cell).get("grade_id")
     return f"ячейка №{index + 1} ({grade_id})" if grade_id else f"ячейка №{index + 1}"
 
 
 def shorten(text: str) -> str:
+    """One line of at most ERROR_LENGTH characters."""
     text = " ".join(text.split())
     return text if len(text) <= ERROR_LENGTH else text[:ERROR_LENGTH - 1] + "…"
 
@@ -237,6 +255,7 @@ def points_available(now: datetime, settings: dict) -> tuple[str, float]:
 
 
 def deadline_line(now: datetime, settings: dict, moment_text: str = "сейчас") -> str:
+    """The report's line on the deadlines and the points a submission at `now` can still get."""
     deadlines = settings["deadlines"]
     status, points = points_available(now, settings)
     when = {"on_time": f"мягкий срок ({deadlines['soft_text']}) не прошёл",
@@ -250,15 +269,19 @@ def deadline_line(now: datetime, settings: dict, moment_text: str = "сейча�
 # --- execution under the grader's time limits ----------------------------------------------------
 
 def _client_class():
+    """nbclient's NotebookClient with the grader's limits; imported late so that --no-run needs no nbclient."""
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
+    from traitlets import Dict
 
     class LimitedClient(NotebookClient):
         """Runs every code cell under the grader's limits: per cell, per test cell, and the whole notebook."""
 
-        def setup_limits(self, limits: dict) -> None:
-            self.limits = limits
-            self.deadline = time.monotonic() + limits["notebook_seconds"]
+        limits = Dict(help="The grader's limits in seconds: cell_seconds, test_cell_seconds, notebook_seconds.")
+
+        def __init__(self, nb, **kwargs):
+            super().__init__(nb, **kwargs)
+            self.deadline = time.monotonic() + self.limits["notebook_seconds"]
             self.stop_reason = None
             self.results = {}
             self.timeout_func = self.cell_limit
@@ -315,8 +338,7 @@ def run_notebook(notebook, folder: Path, settings: dict, limits: dict, verbose: 
     kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
     client = client_class(notebook, kernel_name=kernel, allow_errors=True, interrupt_on_timeout=True,
                           error_on_timeout={"ename": "Timeout", "evalue": "время вышло", "traceback": []},
-                          resources={"metadata": {"path": str(folder)}})
-    client.setup_limits(limits)
+                          resources={"metadata": {"path": str(folder)}}, limits=limits)
     if verbose:
         client.on_cell_complete = lambda **_: print(".", end="", flush=True)
     env = {**os.environ, **settings.get("kernel_env", {}), NESTED_VARIABLE: "1"}
@@ -334,6 +356,7 @@ def run_notebook(notebook, folder: Path, settings: dict, limits: dict, verbose: 
 
 
 def first_failure(cell: dict) -> str:
+    """The first error of an executed cell as one line (or its stderr), empty when there is none."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             return shorten(f"{output.get('ename', '')}: {output.get('evalue', '')}".strip(": "))
@@ -343,8 +366,16 @@ def first_failure(cell: dict) -> str:
     return ""
 
 
-def execution_problems(cells: list, results: dict, limits: dict) -> tuple[list[str], list[str], list[str]]:
-    """(failing visible tests, errors in other cells, cells close to their time limit) after a run."""
+def execution_problems(cells: list, results: dict) -> tuple[list[str], list[str], list[str]]:
+    """What a run showed.
+
+    Args:
+        cells: the executed cells.
+        results: run_notebook's record per code cell.
+
+    Returns:
+        (failing visible tests, errors in other cells, cells that used over half their time limit).
+    """
     failing, errors, slow = [], [], []
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
@@ -364,6 +395,7 @@ def execution_problems(cells: list, results: dict, limits: dict) -> tuple[list[s
 # --- the report ----------------------------------------------------------------------------------
 
 def section(lines: list[str], title: str, items: list[str], hint: str = "") -> int:
+    """Append a report section for the items (nothing when there are none); returns 1 if it was added."""
     if not items:
         return 0
     lines.append(f"{FAIL} {title} ({len(items)}){': ' + hint if hint else ''}")
@@ -394,7 +426,11 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
     notebook = read_notebook(path)
     cells = notebook.cells
     lines = [f"Самопроверка {path.name}"]
-    problems = section(lines, "Не заполнено", title_problems(cells))
+    expected_name = f"{settings['assignment']}.ipynb"
+    problems = section(lines, "Имя файла", [f"{path.name}: сдавайте блокнот под именем {expected_name}, "
+                                             "файл с другим именем при сборе работ не принимается"]
+                       if path.name != expected_name else [])
+    problems += section(lines, "Не заполнено", title_problems(cells))
     problems += section(lines, "Нет ответа", unanswered(cells, settings))
     edited, deleted, duplicated = tampered(cells, settings)
     problems += section(lines, "Изменены ячейки, которые менять нельзя", edited,
@@ -402,6 +438,8 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
     problems += section(lines, "Удалены ячейки задания", deleted,
                         "верните их из исходного блокнота, иначе код ниже может не выполниться")
     problems += section(lines, "Ячейки задания повторяются (скопированы?)", duplicated, "удалите копии")
+    if problems == 0:
+        lines.append(f"{OK} Фамилия и группа указаны, ответы написаны, ячейки задания не изменены.")
     if run:
         limits = {**settings["limits"], **(limits or {})}
         if verbose:
@@ -410,7 +448,7 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
                   flush=True)
         started = time.monotonic()
         results = run_notebook(notebook, path.resolve().parent, settings, limits, verbose)
-        failing, errors, slow = execution_problems(notebook.cells, results, limits)
+        failing, errors, slow = execution_problems(notebook.cells, results)
         tests = sum(1 for c in notebook.cells if is_grade(c) and c.get("cell_type") == "code")
         problems += section(lines, f"Не проходят видимые тесты из {tests}", failing)
         problems += section(lines, "Ошибки при выполнении (Restart & Run All)", errors)
