@@ -123,6 +123,23 @@ def test_settings_know_every_release_cell(shipped, released):
                                          if c.metadata.get("nbgrader", {}).get("grade"))
 
 
+def test_generator_follows_a_changed_config(tmp_path, capsys):
+    from gradekit.course import copy_course
+    from gradekit.release.self_check_settings import main as generate
+    course = copy_course(tmp_path / "course")
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'soft_deadline = "2024-02-29"', 'soft_deadline = "2024-03-05 18:00"').replace(
+        "c.ResilientExecute.grade_cell_timeout = 120", "c.ResilientExecute.grade_cell_timeout = 90"), encoding="utf-8")
+    assert generate(["--course-dir", str(course), "--check"]) == 1
+    assert generate(["--course-dir", str(course)]) == 0
+    settings = json.loads((course / "source" / ASSIGNMENT / "self_check.json").read_text(encoding="utf-8"))
+    assert settings["deadlines"]["soft"] == "2024-03-05T18:00:00+03:00"
+    assert settings["deadlines"]["soft_text"] == "05.03.2024 18:00"
+    assert settings["limits"]["test_cell_seconds"] == 90
+    assert generate(["--course-dir", str(course), "--check"]) == 0
+
+
 @pytest.mark.parametrize("moment", ["2024-02-29 23:59", "2024-03-01 00:00", "2024-03-01 00:01",
                                     "2024-03-14 23:59", "2024-03-15 00:00:01", "2026-01-01"])
 def test_points_follow_the_graders_deadlines(shipped, moment):
