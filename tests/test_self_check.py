@@ -208,6 +208,7 @@ def test_solved_notebook_passes(release_dir, tmp_path):
     assert "✘" not in output
     assert f"Все видимые тесты пройдены ({len(TESTS)})" in output
     assert "максимум 5 из 5" in output
+    assert output.strip().splitlines()[-1] == "✔ Всё в порядке, работу можно сдавать."
 
 
 def test_late_solved_notebook_shows_half_points_without_failing(release_dir, tmp_path):
@@ -215,6 +216,7 @@ def test_late_solved_notebook_shows_half_points_without_failing(release_dir, tmp
     code, output = run_check(folder, f"{ASSIGNMENT}.ipynb", "--no-run", "--now", "2024-03-10 12:00")
     assert code == 0, output
     assert "максимум 2.5 из 5" in output
+    assert output.strip().splitlines()[-1].startswith("✔ Быстрая проверка пройдена")
 
 
 def test_a_renamed_notebook_is_reported(shipped, release_dir, tmp_path):

@@ -462,8 +462,12 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
     else:
         lines.append(f"{INFO} Блокнот не выполнялся (--no-run): тесты и время не проверены.")
     lines.append(f"{INFO} {deadline_line(moment, settings, f'{moment:%d.%m.%Y %H:%M}' if now else 'сейчас')}")
-    lines.append(f"{OK} Всё в порядке, работу можно сдавать." if problems == 0
-                 else f"{FAIL} Есть что исправить (разделов с замечаниями: {problems}).")
+    if problems:
+        lines.append(f"{FAIL} Есть что исправить (разделов с замечаниями: {problems}).")
+    elif run:
+        lines.append(f"{OK} Всё в порядке, работу можно сдавать.")
+    else:
+        lines.append(f"{OK} Быстрая проверка пройдена; перед сдачей запустите полную (без --no-run).")
     return (0 if problems == 0 else 1), lines
 
 
