@@ -70,6 +70,11 @@ def run_demo(course_dir):
     notebook = course_dir / "autograded" / REPORTED_STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     student_report = course_dir / "reports" / "students" / REPORTED_STUDENT
     run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
+    print(f"== the students' self-check, quick mode, on {REPORTED_STUDENT}'s notebook (title block left empty)",
+          flush=True)
+    subprocess.run([sys.executable, "self_check.py", f"{ASSIGNMENT}.ipynb", "--no-run", "--now", "2024-02-20"],
+                   cwd=course_dir / "submitted" / REPORTED_STUDENT / ASSIGNMENT,
+                   env=tool_environment(), check=False)
 
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
     print(format_table(*autograded_scores(load_course(course_dir), ASSIGNMENT)))
@@ -79,6 +84,8 @@ def run_demo(course_dir):
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
     print(f"Student report: {student_report}")
+    print(f"Self-check:     {course_dir / 'release' / ASSIGNMENT / 'self_check.py'}  "
+          f"(students: python self_check.py {ASSIGNMENT}.ipynb)")
 
 
 def main(argv=None):
