@@ -24,6 +24,8 @@ STATUS_TEXT = {
     TOO_LATE: "сдано после жёсткого срока",
     MISSING: "работа не сдана",
 }
+# The same, after "Сдано <time>:" in the one-line LMS feedback.
+STATUS_SHORT = {ON_TIME: "вовремя", LATE: "после мягкого срока", TOO_LATE: "после жёсткого срока"}
 MARKER = "nbgrader-deadline-note"
 
 
@@ -64,16 +66,17 @@ def short_feedback(status: str, submitted: datetime.datetime | None, raw: float,
         late_fraction: share of the score taken off between the two deadlines.
 
     Returns:
-        e.g. "Сдано 07.03.2024 18:00 (MSK): сдано после мягкого срока, штраф 50 % баллов (−2.5).
-        Итог: 2.5 из 5."
+        e.g. "Сдано 07.03.2024 18:00 (MSK): после мягкого срока, штраф 50 % баллов (−2.5).
+        Баллы: 5; итог: 2.5 из 5."
     """
     if status == MISSING:
         return "Работа не сдана или не проверена."
-    moment = f"Сдано {when(submitted)}: " if submitted else ""
+    moment = f"Сдано {when(submitted)}" if submitted else "Сдано"
     rule = penalty_text(status, late_fraction)
     if status != ON_TIME:
         rule += f" (−{number(penalty)})"
-    return f"{moment}{STATUS_TEXT[status]}, {rule}. Баллы: {number(raw)}; итог: {number(final)} из {number(max_score)}."
+    return (f"{moment}: {STATUS_SHORT[status]}, {rule}. Баллы: {number(raw)}; "
+            f"итог: {number(final)} из {number(max_score)}.")
 
 
 def deadline_note(deadlines: SoftHardDeadlines, submitted: datetime.datetime | None, seconds_late: float,

@@ -210,6 +210,7 @@ class MoodleGrades(LmsGradeFile):
     def table(self, roster, matching, assignment, max_score):
         points = self.points or max_score
         deadlines = SoftHardDeadlines(parent=self)
+        zone = ZoneInfo(deadlines.timezone)
         header = list(self.identity_columns) + [self.grade_column.format(assignment=assignment),
                                                self.feedback_column.format(assignment=assignment)]
         rows = [header]
@@ -219,7 +220,7 @@ class MoodleGrades(LmsGradeFile):
                 rows.append(identity + ["", short_feedback(MISSING, None, 0, 0, 0, max_score)])
                 continue
             rows.append(identity + [str(self.scaled(record["final_score"], max_score, points)),
-                                    short_feedback(record["status"], submitted_at(record), record["raw_score"],
+                                    short_feedback(record["status"], submitted_at(record, zone), record["raw_score"],
                                                    record["late_penalty"], record["final_score"], max_score,
                                                    deadlines.late_fraction)])
         return rows
@@ -267,9 +268,9 @@ class CanvasGrades(LmsGradeFile):
 LMS_CLASSES = {"moodle": MoodleGrades, "canvas": CanvasGrades}
 
 
-def submitted_at(record: dict) -> datetime | None:
-    """The export's timestamp (course timezone) as a datetime, or None."""
-    return datetime.fromisoformat(record["timestamp"]) if record["timestamp"] else None
+def submitted_at(record: dict, zone: ZoneInfo) -> datetime | None:
+    """The export's timestamp as a datetime in the course timezone (named, e.g. MSK), or None."""
+    return datetime.fromisoformat(record["timestamp"]).astimezone(zone) if record["timestamp"] else None
 
 
 def write_csv_atomically(path: Path, rows: list[list[str]]) -> None:
