@@ -13,7 +13,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
-from traitlets import List
+from traitlets import Bool, List
 
 from gradekit.autograded.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines
 
@@ -133,6 +133,8 @@ class ExplainDeadline(Preprocessor):
     course config. Without a gradebook entry the notebook is left as it is.
     """
 
+    # nbgrader registers converter preprocessors as they are: on unless configured off.
+    enabled = Bool(True, help="Whether the preprocessor runs.").tag(config=True)
     # HTMLExporter configures this for every preprocessor of the exporter; declare it (as nbgrader's
     # GetGrades does) so traitlets does not warn that the option is not recognized.
     display_data_priority = List([]).tag(config=True)
