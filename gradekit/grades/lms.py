@@ -348,6 +348,30 @@ def make_lms_file(lms: str, course, roster_path, assignment: str, out: Path, log
     return result
 
 
+SAMPLE_ROSTERS_DIR = Path(__file__).resolve().parents[2] / "tests" / "lms"
+
+
+def write_demo_files(course_dir: str | os.PathLike, assignment: str) -> list[Path]:
+    """`make demo`: the Moodle and Canvas files of the demo course, from the sample rosters in tests/lms/.
+
+    Args:
+        course_dir: the demo's course directory (graded).
+        assignment: the assignment's name.
+
+    Returns:
+        The files written (reports/lms/<assignment>_<lms>.csv).
+    """
+    course = load_course(course_dir)
+    written = []
+    for lms in sorted(LMS_CLASSES):
+        out = course.root / "reports" / "lms" / f"{assignment}_{lms}.csv"
+        result = make_lms_file(lms, course, SAMPLE_ROSTERS_DIR / f"{lms}_roster.csv", assignment, out,
+                               log=lambda line: print(f"   {line}"))
+        print(f"   {result.summary(LMS_CLASSES[lms].name)}")
+        written.append(out)
+    return written
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write a grade file for Moodle or Canvas from the gradebook.")
     parser.add_argument("lms", choices=sorted(LMS_CLASSES), help="the LMS to import into")
