@@ -121,6 +121,7 @@ def deadline_note(deadlines: SoftHardDeadlines, submitted: datetime.datetime | N
 
 
 def extension_text(shift: datetime.timedelta) -> str:
+    """An extension in days (or hours when not whole days), in Russian."""
     hours = shift.total_seconds() / 3600
     return f"{number(hours / 24)} сут." if hours % 24 == 0 else f"{number(hours)} ч"
 

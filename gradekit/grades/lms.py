@@ -184,6 +184,7 @@ class LmsGradeFile(Configurable):
         return False
 
     def scaled(self, value: float, max_score: float, points: float) -> float:
+        """A score out of max_score as a score out of points."""
         return score(value * points / max_score) if max_score else score(value)
 
     def table(self, roster: Roster, matching: Matching, assignment: str, max_score: float) -> list[list[str]]:
@@ -298,12 +299,14 @@ class LmsResult:
     gradebook_only: list[str]
 
     def summary(self, lms: str) -> str:
+        """One line for the instructor: written, ungraded, unmatched on each side."""
         return (f"{lms}: {self.written} student(s) written to {self.path}; {len(self.ungraded)} without a graded "
                 f"submission (grade left empty); {len(self.roster_only)} in the roster only; "
                 f"{len(self.gradebook_only)} in the gradebook only")
 
 
 def describe_row(row: dict, key_column: str) -> str:
+    """A roster row as `key (names)` for the lists of unmatched students."""
     names = " ".join(value for column in ("First name", "Last name", "Student") if (value := row.get(column)))
     key = row.get(key_column) or f"no {key_column}"
     return f"{key} ({names})" if names else key
@@ -372,7 +375,8 @@ def write_demo_files(course_dir: str | os.PathLike, assignment: str) -> list[Pat
     return written
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """The command line; returns the exit code (2 on bad input)."""
     parser = argparse.ArgumentParser(description="Write a grade file for Moodle or Canvas from the gradebook.")
     parser.add_argument("lms", choices=sorted(LMS_CLASSES), help="the LMS to import into")
     parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
