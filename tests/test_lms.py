@@ -1,5 +1,7 @@
 """LMS grade files (gradekit.grades.lms) from a gradebook filled through nbgrader's API (nothing executed)."""
+import contextlib
 import csv
+import io
 import subprocess
 import sys
 
@@ -7,6 +9,7 @@ import pytest
 
 from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.grades.lms import main
 from test_export import STUDENTS, fill_gradebook
 
 MOODLE_HEADER = ["First name", "Last name", "ID number", "Institution", "Department", "Email address"]
@@ -52,9 +55,16 @@ def course(tmp_path_factory):
     return course
 
 
-def run_lms(course, *args):
-    return subprocess.run([sys.executable, "-m", "gradekit.grades.lms", *args, "--course-dir", str(course)],
-                          cwd=course, env=tool_environment(), text=True, capture_output=True)
+def run_lms(course, *args, separate_process=False):
+    """The command's exit code and output; in this process (fast) unless asked otherwise."""
+    argv = [*args, "--course-dir", str(course)]
+    if separate_process:
+        return subprocess.run([sys.executable, "-m", "gradekit.grades.lms", *argv], cwd=course,
+                              env=tool_environment(), text=True, capture_output=True)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.chdir(course), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
 
 def read_table(path):
@@ -165,7 +175,9 @@ def test_broken_roster_gives_one_clear_line_exit_2_and_writes_nothing(course, tm
         rows, expected = BROKEN_ROSTERS[case]
         write_csv(roster, rows())
     out = tmp_path / "out" / "moodle.csv"
-    result = run_lms(course, "moodle", "--roster", str(roster), "--out", str(out))
+    # the real command once, the other cases in this process
+    result = run_lms(course, "moodle", "--roster", str(roster), "--out", str(out),
+                     separate_process=case == "duplicate_id")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -177,3 +189,21 @@ def test_duplicate_email_is_refused_when_matching_by_email(tmp_path):
     rows = moodle_roster_rows() + [["A", "B", "s_other", "", "", "s_late@example.ORG"]]
     with pytest.raises(RosterError, match="occurs twice"):
         read_roster(write_csv(tmp_path / "r.csv", rows), [], "Email address", "email")
+
+
+def test_canvas_refuses_an_ambiguous_assignment_column(course, tmp_path):
+    rows = canvas_roster_rows()
+    rows = [row[:6] + [extra] + row[6:] for row, extra in zip(rows, [f"{ASSIGNMENT} (777)", "5.00"] + [""] * 10)]
+    roster = write_csv(tmp_path / "two_columns.csv", rows)
+    out = tmp_path / "canvas.csv"
+    result = run_lms(course, "canvas", "--roster", str(roster), "--out", str(out))
+    assert result.returncode == 2 and "several columns look like numpy_nn" in result.stderr
+    assert not out.exists()
+
+
+def test_a_course_without_gradebook_gives_one_line(tmp_path):
+    course = copy_course(tmp_path / "course")
+    write_csv(course / "roster.csv", moodle_roster_rows())
+    result = run_lms(course, "moodle", "--roster", "roster.csv")
+    assert result.returncode == 2 and "gradebook not found" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (course / "reports").exists()
