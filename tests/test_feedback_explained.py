@@ -145,3 +145,28 @@ def test_report_renders_formulas_without_network(graded, browser, tmp_path):
     stock, stock_refused = offline_page(browser, stock_html)
     assert any("mathjax" in url.lower() for url in stock_refused)
     assert "$f(X) = X \\cdot W + b$" in stock.inner_text("body")
+
+
+# --- the note's text for other cases, without grading (fast) -----------------------
+
+def test_note_for_on_time_too_late_and_extended_submissions():
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from gradekit.autograded.deadlines import SoftHardDeadlines
+    from gradekit.feedback.deadline_note import deadline_note
+
+    deadlines = SoftHardDeadlines(soft_deadline="2024-02-29", hard_deadline="2024-03-14", timezone="Europe/Moscow")
+    moscow = ZoneInfo("Europe/Moscow")
+    on_time = deadline_note(deadlines, datetime.datetime(2024, 2, 20, 18, tzinfo=moscow), 0, None, 5.0, 0.0, 5.0)
+    assert "Статус:** сдано вовремя" in on_time and "Штраф:** нет" in on_time and "Итог:** 5 из 5" in on_time
+    too_late = deadline_note(deadlines, datetime.datetime(2024, 3, 20, 18, tzinfo=moscow), 20 * 86400, None,
+                             3.75, 3.75, 5.0)
+    assert "после жёсткого срока" in too_late and "−3.75 из 3.75" in too_late and "Итог:** 0 из 5" in too_late
+    # three days of extension: both deadlines move, and the note says why
+    extended = deadline_note(deadlines, datetime.datetime(2024, 3, 2, 12, tzinfo=moscow), 0,
+                             datetime.timedelta(days=3), 5.0, 0.0, 5.0)
+    assert "04.03.2024 00:00 (MSK)" in extended and "18.03.2024 00:00 (MSK)" in extended
+    assert "продления на 3 сут." in extended and "вовремя" in extended
+    missing_time = deadline_note(deadlines, None, 0, None, 5.0, 0.0, 5.0)
+    assert "не указано" in missing_time
