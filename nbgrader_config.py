@@ -72,11 +72,16 @@ from nbgrader.converters import GenerateFeedback  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests  # noqa: E402
+from gradekit.feedback.deadline_note import ExplainDeadline  # noqa: E402
+from gradekit.feedback.table_style import FeedbackTableStyle  # noqa: E402
 
 _feedback = GenerateFeedback.class_traits()["preprocessors"].default()
 _after_grades = _feedback.index(GetGrades) + 1
+# ExplainDeadline: a note on top with the submission time, deadline status and penalty (docs/lms.md);
+# FeedbackTableStyle must follow nbconvert's CSS preprocessor, which resets the inlined CSS.
 c.GenerateFeedback.preprocessors = (
-    _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults] + _feedback[_after_grades:]
+    _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults, ExplainDeadline]
+    + _feedback[_after_grades:] + [FeedbackTableStyle]
 )
 
 # --- Deadlines, due date, grade export, LMS intake (see README "Deadlines, extensions, export, LMS intake") ---

@@ -15,6 +15,7 @@ from pathlib import Path
 from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
 from gradekit.grades.class_report import read_csv_rows
+from gradekit.grades.lms import write_demo_files
 from gradekit.grades.table import align, autograded_scores, format_table
 from gradekit.settings import load_course
 from gradekit.submitted.samples import place_samples, sample_names
@@ -76,6 +77,9 @@ def run_demo(course_dir):
                    cwd=course_dir / "submitted" / REPORTED_STUDENT / ASSIGNMENT,
                    env=tool_environment(), check=False)
 
+    print("== LMS grade files from the sample rosters in tests/lms/ (python -m gradekit.grades.lms)", flush=True)
+    lms_files = write_demo_files(course_dir, ASSIGNMENT)
+
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
     print(format_table(*autograded_scores(load_course(course_dir), ASSIGNMENT)))
     print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
@@ -86,6 +90,7 @@ def run_demo(course_dir):
     print(f"Student report: {student_report}")
     print(f"Self-check:     {course_dir / 'release' / ASSIGNMENT / 'self_check.py'}  "
           f"(students: python self_check.py {ASSIGNMENT}.ipynb)")
+    print(f"LMS files:      {', '.join(str(path) for path in lms_files)}")
 
 
 def main(argv=None):
