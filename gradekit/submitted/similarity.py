@@ -37,6 +37,7 @@ from traitlets.config import Configurable
 from gradekit.settings import CourseError, load_course
 
 DEFAULT_TEXT_STUB = "ВАШ ОТВЕТ ЗДЕСЬ"
+PRINTED_PAIRS = 20  # flagged pairs listed in the command's output; all of them are in the CSV
 
 
 class Similarity(Configurable):
@@ -510,9 +511,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(comparison.pairs)} pairs compared in {comparison.seconds:.1f} s; "
           f"{len(comparison.flagged)} flagged (code >= {settings.code_threshold:g}, "
           f"text >= {settings.text_threshold:g})")
-    for pair in comparison.flagged:
+    for pair in comparison.flagged[:PRINTED_PAIRS]:
         print(f"  {pair.a.name} ~ {pair.b.name}{' (reference)' if pair.kind == 'reference' else ''}: "
               f"{pair.reasons}")
+    if len(comparison.flagged) > PRINTED_PAIRS:
+        print(f"  ... and {len(comparison.flagged) - PRINTED_PAIRS} more flagged pairs (see the CSV)")
     print(f"similarity report -> {page}")
     print(f"flagged pairs     -> {csv_path}")
     return 0
