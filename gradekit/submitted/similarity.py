@@ -69,8 +69,9 @@ class Similarity(Configurable):
     min_answer_words = Int(5, help=(
         "Manual answers with fewer words are not compared (too short to tell copying from agreement)."
     )).tag(config=True)
-    pairs_shown = Int(50, help=(
-        "How many of the most similar pairs get a side-by-side page besides the flagged ones."
+    pairs_shown = Int(100, help=(
+        "How many of the most similar pairs the report lists, each with a side-by-side page (flagged "
+        "pairs come first; all flagged pairs are in the CSV)."
     )).tag(config=True)
     text_stub = Unicode(DEFAULT_TEXT_STUB, help=(
         "Stub text of the released manual answers; ignored in answers. Defaults to c.ClearSolutions.text_stub."

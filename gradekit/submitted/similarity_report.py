@@ -57,9 +57,10 @@ def percent(value: float | None) -> str:
 
 
 def shown_pairs(comparison: Comparison) -> list[PairResult]:
-    """The flagged pairs and, after them in rank order, the most similar others (settings.pairs_shown)."""
-    others = [p for p in comparison.pairs if not p.flagged][:comparison.settings.pairs_shown]
-    return [p for p in comparison.pairs if p.flagged or p in others]
+    """The settings.pairs_shown most similar pairs, the flagged ones first, each in rank order."""
+    flagged = comparison.flagged
+    others = [p for p in comparison.pairs if not p.flagged]
+    return (flagged + others)[:max(0, comparison.settings.pairs_shown)]
 
 
 def page_names(comparison: Comparison) -> dict[int, str]:
@@ -94,7 +95,7 @@ def write_csv(comparison: Comparison, path: Path) -> Path:
                 "" if pair.text_max is None else f"{pair.text_max:.3f}",
                 ";".join(f"{q}={pair.texts[q]:.3f}" for q in pair.text_flags),
                 pair.reasons,
-                f"{folder}/{pages[id(pair)]}",
+                f"{folder}/{pages[id(pair)]}" if id(pair) in pages else "",
             ])
     return path
 
@@ -177,6 +178,7 @@ def write_html(comparison: Comparison, out_dir: Path) -> Path:
     index.write_text(env.get_template("similarity_index.html.j2").render(
         assignment=comparison.assignment, settings=settings, rows=rows, hidden=hidden,
         students=len(comparison.students), references=len(comparison.references),
+        flagged_unlisted=max(0, len(comparison.flagged) - len(shown)),
         pairs=len(comparison.pairs), flagged=len(comparison.flagged), seconds=comparison.seconds,
         problems=comparison.problems, generated=generated), encoding="utf-8")
     return index
