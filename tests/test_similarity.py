@@ -157,6 +157,12 @@ def test_bad_inputs_are_reported_and_the_rest_compared(released_course, tmp_path
     renamed.mkdir(parents=True)
     (renamed / "timestamp.txt").write_text("2024-02-20 18:00:00+03:00\n", encoding="utf-8")
     (renamed / "numpy_nn (1).txt").write_text("not a notebook", encoding="utf-8")
+    stripped = course / "submitted" / "no_metadata" / ASSIGNMENT
+    stripped.mkdir(parents=True)
+    notebook = nbformat.read(course / "submitted" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        cell.metadata = {}
+    nbformat.write(notebook, stripped / f"{ASSIGNMENT}.ipynb")
 
     result = run(course)
     assert result.returncode == 0, result.stderr
@@ -164,12 +170,13 @@ def test_bad_inputs_are_reported_and_the_rest_compared(released_course, tmp_path
     out = result.stdout
     assert f"skipped: broken_json: {ASSIGNMENT}.ipynb is not a readable notebook" in out
     assert f"skipped: no_notebook: no {ASSIGNMENT}.ipynb in" in out
+    assert f"skipped: no_metadata: {ASSIGNMENT}.ipynb has no nbgrader answer cells" in out
     # correct_alt left every manual answer empty
     assert "skipped: correct_alt: empty answer(s) not compared: tsne_conclusion, parity_conclusion" in out
     assert "3 submissions, 0 reference notebooks, 3 pairs compared" in out
     page = (course / "reports" / f"similarity_{ASSIGNMENT}" / "index.html").read_text(encoding="utf-8")
     skipped = page.split("<h2>Skipped inputs</h2>")[1]
-    for student in ("broken_json", "no_notebook", "correct_alt"):
+    for student in ("broken_json", "no_notebook", "no_metadata", "correct_alt"):
         assert f"<td>{student}</td>" in skipped
     # the rest was compared: the late copy of `correct` is flagged
     assert {frozenset((r["student_a"], r["student_b"])) for r in read_flagged(course)} == {

@@ -156,8 +156,17 @@ class AnswerReader:
             notebook = read_notebook(path, name, problems)
             if notebook is None:
                 continue
+            try:
+                code, texts = self.answers(notebook)
+            except (AttributeError, KeyError, TypeError) as error:  # JSON that is not quite a notebook
+                problems.append(Problem(name, f"{path.name} has malformed cells ({type(error).__name__}: "
+                                              f"{error}): not compared"))
+                continue
+            if not any(is_solution(cell) for cell in notebook.cells):
+                problems.append(Problem(name, f"{path.name} has no nbgrader answer cells (cell metadata "
+                                              "removed?): not compared"))
+                continue
             found += 1
-            code, texts = self.answers(notebook)
             submission.code.update(code)
             submission.texts.update(texts)
         if not found:

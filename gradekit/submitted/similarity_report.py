@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from gradekit.submitted.similarity import CodeComparer, Comparison, PairResult, TextComparer
+from gradekit.submitted.similarity import CodeComparer, Comparison, PairResult, TextComparer, key
 
 CSV_COLUMNS = ("student_a", "student_b", "compared_with", "code_similarity", "code_share_a", "code_share_b",
                "text_similarity", "text_questions", "flagged_by", "page")
@@ -103,8 +103,6 @@ def write_csv(comparison: Comparison, path: Path) -> Path:
 def pair_view(comparison: Comparison, pair: PairResult, code_comparer: CodeComparer,
               text_comparer: TextComparer) -> dict:
     """What a pair's page shows: its code cells and answers side by side, matching parts marked."""
-    from gradekit.submitted.similarity import key
-
     first, second = comparison.code_docs[key(pair.a)], comparison.code_docs[key(pair.b)]
     match = code_comparer.compare(first, second, with_slices=True)
     slices = match.slices if match else ([], [])
