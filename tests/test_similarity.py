@@ -4,12 +4,14 @@ Fast: nothing is autograded. Submissions are the release notebook with answers t
 (gradekit.submitted.samples), from tests/submissions/ and from the variants in tests/similarity/.
 """
 import csv
+import io
 import itertools
 import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from contextlib import redirect_stderr, redirect_stdout
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -32,9 +34,18 @@ def new_course(released_course, destination):
     return course
 
 
-def run(course, *args):
+def run_command(course, *args):
+    """The command as an instructor runs it: python -m ... in the course directory."""
     return subprocess.run([sys.executable, "-m", "gradekit.submitted.similarity", "--course-dir", str(course), *args],
                           cwd=course, env=tool_environment(), capture_output=True, text=True, timeout=300)
+
+
+def run(course, *args):
+    """The command's main() in this process (faster); returns what run_command would."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--course-dir", str(course), *args])
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def read_flagged(course):
@@ -103,7 +114,7 @@ def test_copies_rank_above_every_honest_pair(comparison):
 
 
 def test_the_command_writes_the_csv_and_the_pages(variants_course):
-    result = run(variants_course)
+    result = run_command(variants_course)
     assert result.returncode == 0, result.stderr
     assert f"similarity report -> {variants_course / 'reports' / f'similarity_{ASSIGNMENT}' / 'index.html'}" \
         in result.stdout
@@ -243,7 +254,9 @@ def test_reference_notebooks_are_compared_with_students_only(released_course, tm
 
 
 def test_class_report_links_to_the_similarity_report(variants_course, tmp_path):
-    from test_class_report import run_report, write_gradebook, write_grades
+    from test_class_report import write_gradebook, write_grades
+
+    from gradekit.grades.class_report import main as class_report
 
     course = tmp_path / "course"
     shutil.copytree(variants_course, course)
@@ -251,12 +264,11 @@ def test_class_report_links_to_the_similarity_report(variants_course, tmp_path):
     write_gradebook(course)
     assert run(course).returncode == 0
     flagged = len(read_flagged(course))
-    result = run_report(course)
-    assert result.returncode == 0, result.stderr
+    assert class_report(["--course-dir", str(course)]) == 0
     page = (course / "reports" / "class_report" / "class_report.html").read_text(encoding="utf-8")
     assert f'{flagged} flagged pair(s) in the <a href="../similarity_{ASSIGNMENT}/index.html">similarity report</a>' \
         in page
     # without a similarity report, no link
     shutil.rmtree(course / "reports" / f"similarity_{ASSIGNMENT}")
-    assert run_report(course).returncode == 0
+    assert class_report(["--course-dir", str(course)]) == 0
     assert "similarity report" not in (course / "reports" / "class_report" / "class_report.html").read_text()

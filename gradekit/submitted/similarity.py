@@ -156,22 +156,31 @@ class AnswerReader:
             notebook = read_notebook(path, name, problems)
             if notebook is None:
                 continue
-            try:
-                code, texts = self.answers(notebook)
-            except (AttributeError, KeyError, TypeError) as error:  # JSON that is not quite a notebook
-                problems.append(Problem(name, f"{path.name} has malformed cells ({type(error).__name__}: "
-                                              f"{error}): not compared"))
-                continue
-            if not any(is_solution(cell) for cell in notebook.cells):
-                problems.append(Problem(name, f"{path.name} has no nbgrader answer cells (cell metadata "
-                                              "removed?): not compared"))
+            answers = self.checked_answers(notebook, path, name, problems)
+            if answers is None:
                 continue
             found += 1
-            submission.code.update(code)
-            submission.texts.update(texts)
+            submission.code.update(answers[0])
+            submission.texts.update(answers[1])
         if not found:
             return None
         return submission
+
+    def checked_answers(self, notebook: nbformat.NotebookNode, path: Path, who: str,
+                        problems: list[Problem]) -> tuple[dict[str, str], dict[str, str]] | None:
+        """answers(notebook), or None with a problem line when its cells are malformed or carry no answers."""
+        try:
+            answers = self.answers(notebook)
+            has_answer_cells = any(is_solution(cell) for cell in notebook.cells)
+        except (AttributeError, KeyError, TypeError) as error:  # JSON that is not quite a notebook
+            problems.append(Problem(who, f"{path.name} has malformed cells ({type(error).__name__}: {error}): "
+                                         "not compared"))
+            return None
+        if not has_answer_cells:
+            problems.append(Problem(who, f"{path.name} has no nbgrader answer cells (cell metadata removed?): "
+                                         "not compared"))
+            return None
+        return answers
 
 
 def read_notebook(path: Path, who: str, problems: list[Problem]) -> nbformat.NotebookNode | None:
@@ -487,8 +496,9 @@ def read_course(course_dir: str | Path, assignment: str | None, reference_dirs: 
             notebook = read_notebook(path, f"reference {name}", problems)
             if notebook is None:
                 continue
-            code, texts = reader.answers(notebook)
-            references.append(Submission(name, "reference", code, texts))
+            answers = reader.checked_answers(notebook, path, f"reference {name}", problems)
+            if answers is not None:
+                references.append(Submission(name, "reference", *answers))
     return compare_submissions(students, references, reader, settings, problems, assignment)
 
 
