@@ -67,6 +67,7 @@ def run_demo(course_dir):
 
     print("== integrity scan, class report, a student's report", flush=True)
     run_module("gradekit.submitted.integrity", [ASSIGNMENT], course_dir)
+    run_module("gradekit.submitted.similarity", [ASSIGNMENT], course_dir)
     run_module("gradekit.grades.class_report", [], course_dir)
     notebook = course_dir / "autograded" / REPORTED_STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     student_report = course_dir / "reports" / "students" / REPORTED_STUDENT
@@ -87,6 +88,7 @@ def run_demo(course_dir):
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
+    print(f"Similarity:     {course_dir / 'reports' / f'similarity_{ASSIGNMENT}' / 'index.html'}")
     print(f"Student report: {student_report}")
     print(f"Self-check:     {course_dir / 'release' / ASSIGNMENT / 'self_check.py'}  "
           f"(students: python self_check.py {ASSIGNMENT}.ipynb)")

@@ -4,7 +4,8 @@ Inputs (all under the course directory by default):
 - grades.csv written by `nbgrader export` (the kit's exporter schema);
 - the gradebook, for the maximum score of every grade cell;
 - autograded/<student>/<assignment>/, to judge the tests worth 0 points from their outputs;
-- reports/integrity_<assignment>.csv, when `python -m gradekit.submitted.integrity` has run.
+- reports/integrity_<assignment>.csv, when `python -m gradekit.submitted.integrity` has run;
+- reports/similarity_<assignment>.csv, when `python -m gradekit.submitted.similarity` has run (linked).
 
 Usage, from the course root:  python -m gradekit.grades.class_report [--out reports/class_report]
 """
@@ -150,6 +151,13 @@ def read_integrity(path):
     return findings
 
 
+def read_similarity(csv_path, index_path):
+    """(similarity report page, number of flagged pairs), or None when the similarity report has not been written."""
+    if not Path(csv_path).is_file() or not Path(index_path).is_file():
+        return None
+    return Path(index_path), len(read_csv_rows(csv_path, ("student_a", "student_b")))
+
+
 # ---------------------------------------------------------------- what the page shows
 
 def test_results(students, cells, autograded_notebooks):
@@ -226,10 +234,12 @@ def build_report(args):
     results = test_results(students, cells, lambda student: (
         course.assignment_dir("autograded", student, assignment) / f"{cells.notebook}.ipynb"))
     integrity = read_integrity(integrity_path)
+    similarity = read_similarity(course_dir / "reports" / f"similarity_{assignment}.csv",
+                                 course_dir / "reports" / f"similarity_{assignment}" / "index.html")
     max_score = max_score or sum(cells.points.values())
     return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),
-                        manual=manual_means(students, cells), integrity=integrity,
+                        manual=manual_means(students, cells), integrity=integrity, similarity=similarity,
                         sources={"grades": grades_path, "integrity": integrity_path})
 
 
