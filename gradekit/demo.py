@@ -1,8 +1,9 @@
 """`make demo`: the instructor's whole cycle on a throw-away copy of the course in demo/.
 
-release -> sample submissions (one of them late, one too late) under submitted/
--> nbgrader autograde (sandboxed) -> nbgrader generate_feedback -> nbgrader export
--> integrity scan -> class report -> one student's report. The instructor's own
+release -> sample submissions (one of them late, one too late, one copied) under
+submitted/ -> the kit's parallel autograde (nbgrader autograde per student, sandboxed)
+-> nbgrader generate_feedback -> nbgrader export -> integrity scan -> similarity
+report -> class report -> one student's report -> self-check -> LMS grade files. The instructor's own
 gradebook at the repository root is never touched.
 """
 import argparse
@@ -56,8 +57,9 @@ def run_demo(course_dir):
     for sample in place_samples(course_dir, names):
         print(f"   {sample.name} ({sample.timestamp}): {sample.description}")
 
-    print(f"== nbgrader autograde {ASSIGNMENT}  (every kernel in the bubblewrap sandbox)", flush=True)
-    run_nbgrader(["autograde", ASSIGNMENT, "--force", QUIET], course_dir)
+    print(f"== autograde on all cores: python -m gradekit.autograded.parallel {ASSIGNMENT}  "
+          "(nbgrader autograde per student, every kernel in the bubblewrap sandbox)", flush=True)
+    run_module("gradekit.autograded.parallel", [ASSIGNMENT, "--force"], course_dir)
 
     print(f"== nbgrader generate_feedback {ASSIGNMENT}  (hidden tests removed)", flush=True)
     run_nbgrader(["generate_feedback", ASSIGNMENT, "--force", QUIET], course_dir)
@@ -93,6 +95,7 @@ def run_demo(course_dir):
     print(f"Self-check:     {course_dir / 'release' / ASSIGNMENT / 'self_check.py'}  "
           f"(students: python self_check.py {ASSIGNMENT}.ipynb)")
     print(f"LMS files:      {', '.join(str(path) for path in lms_files)}")
+    print(f"\nThe demo took {time.monotonic() - started:.0f} s.")
 
 
 def main(argv=None):

@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime
 
 import nbformat
 import pytest

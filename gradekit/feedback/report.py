@@ -24,6 +24,7 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell
 
 from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS
+from gradekit.cells import grade_id
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests
 
 # Cells about how the notebook is graded and handed in: instructions, not report content.
@@ -55,10 +56,6 @@ REPORT_TEMPLATE = "offline_math"
 MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg.js"
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def cells_by_grade_id(notebook):

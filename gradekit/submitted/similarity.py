@@ -34,6 +34,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
+from gradekit.cells import grade_id
 from gradekit.settings import CourseError, load_course
 
 DEFAULT_TEXT_STUB = "ВАШ ОТВЕТ ЗДЕСЬ"
@@ -98,10 +99,6 @@ class Problem:
     message: str
 
 
-def cell_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 class AnswerReader:
     """Takes the answer cells out of notebooks, using the released notebook(s) to know the stubs.
 
@@ -114,10 +111,10 @@ class AnswerReader:
         self.text_stub = text_stub.strip()
         self.released_code = [cell.source for nb in release_notebooks for cell in nb.cells
                               if cell.cell_type == "code" and cell.source.strip()]
-        self.released_sources = {cell_id(cell): cell.source.strip() for nb in release_notebooks
-                                 for cell in nb.cells if cell_id(cell)}
-        self.manual_ids = [cell_id(cell) for nb in release_notebooks for cell in nb.cells
-                           if cell.cell_type == "markdown" and is_grade(cell) and cell_id(cell)]
+        self.released_sources = {grade_id(cell): cell.source.strip() for nb in release_notebooks
+                                 for cell in nb.cells if grade_id(cell)}
+        self.manual_ids = [grade_id(cell) for nb in release_notebooks for cell in nb.cells
+                           if cell.cell_type == "markdown" and is_grade(cell) and grade_id(cell)]
 
     def answers(self, notebook: nbformat.NotebookNode) -> tuple[dict[str, str], dict[str, str]]:
         """(code answers, manual answers) of one notebook, by grade_id; stub-only answers are left out.
@@ -131,14 +128,14 @@ class AnswerReader:
         """
         code, texts = {}, {}
         for index, cell in enumerate(notebook.cells):
-            grade_id = cell_id(cell) or f"cell {index}"
+            name = grade_id(cell) or f"cell {index}"
             if cell.cell_type == "code" and is_solution(cell):
-                if cell.source.strip() and cell.source.strip() != self.released_sources.get(grade_id):
-                    code[grade_id] = cell.source
+                if cell.source.strip() and cell.source.strip() != self.released_sources.get(name):
+                    code[name] = cell.source
             elif cell.cell_type == "markdown" and is_grade(cell):
                 text = cell.source.replace(self.text_stub, "").strip() if self.text_stub else cell.source.strip()
                 if text:
-                    texts[grade_id] = text
+                    texts[name] = text
         return code, texts
 
     def read(self, folder: Path, name: str, kind: str, notebook_names: list[str],
@@ -240,10 +237,10 @@ class CodeComparer:
         from copydetect.utils import get_token_coverage
 
         parts, cells, position = [], [], 0
-        for grade_id, source in code.items():
+        for name, source in code.items():
             text = source.rstrip() + "\n\n"
             parts.append(text)
-            cells.append((grade_id, position, position + len(text)))
+            cells.append((name, position, position + len(text)))
             position += len(text)
         text = "".join(parts)
         if not text.strip():
