@@ -47,7 +47,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml jupyter-config/jupyter_serve
 notebook: venv
 	$(BIN)/jupytext --to ipynb $(NOTEBOOK).md
 
+# self_check.json (shipped with the students' self-check) is derived from nbgrader_config.py first.
 release: venv
+	$(BIN)/python -m gradekit.release.self_check_settings $(ASSIGNMENT)
 	$(BIN)/nbgrader generate_assignment $(ASSIGNMENT) --force
 
 solutions: release

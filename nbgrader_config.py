@@ -72,11 +72,16 @@ from nbgrader.converters import GenerateFeedback  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests  # noqa: E402
+from gradekit.feedback.deadline_note import ExplainDeadline  # noqa: E402
+from gradekit.feedback.table_style import FeedbackTableStyle  # noqa: E402
 
 _feedback = GenerateFeedback.class_traits()["preprocessors"].default()
 _after_grades = _feedback.index(GetGrades) + 1
+# ExplainDeadline: a note on top with the submission time, deadline status and penalty (docs/lms.md);
+# FeedbackTableStyle must follow nbconvert's CSS preprocessor, which resets the inlined CSS.
 c.GenerateFeedback.preprocessors = (
-    _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults] + _feedback[_after_grades:]
+    _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults, ExplainDeadline]
+    + _feedback[_after_grades:] + [FeedbackTableStyle]
 )
 
 # --- Deadlines, due date, grade export, LMS intake (see README "Deadlines, extensions, export, LMS intake") ---
@@ -114,7 +119,22 @@ from nbgrader.validator import Validator  # noqa: E402
 # Validator.preprocessors has no config tag: its class default is the only way in.
 Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
                                          for p in Validator.class_traits()["preprocessors"].default()]
-c.Autograde.pre_convert_hook = "gradekit.autograded.sandbox.check_before_grading"
+
+# --- Interrupted gradings (gradekit/autograded/completion.py, docs/decisions.md "Interrupted gradings") ---
+# A student's autograded folder holds a grading record from the start of its grading until nbgrader
+# has saved every score (the pre-convert hook also stops grading when the sandbox cannot run).
+# At the start of `nbgrader autograde`, folders left by a grader that is gone (killed, machine lost)
+# are removed, so those students are graded again instead of being skipped with zero points.
+from nbgrader.apps import AutogradeApp  # noqa: E402
+
+from gradekit.autograded.completion import RECORD, GradingRecords, discard_interrupted  # noqa: E402
+
+c.CourseDirectory.ignore = c.CourseDirectory.ignore + [RECORD]  # never copied from a submission or into feedback
+_records = GradingRecords(c)
+c.Autograde.pre_convert_hook = _records.before
+c.Autograde.post_convert_hook = _records.after
+if AutogradeApp.initialized():  # this process is `nbgrader autograde`
+    discard_interrupted(os.path.join(COURSE_ROOT, c.CourseDirectory.autograded_directory))
 
 # --- Class-scale autograding (gradekit/autograded/parallel.py, README "Grading a big course") ---
 # NUMPY_NN_DB_URL (e.g. postgresql://grader:...@db-host/numpy_nn) replaces the SQLite gradebook

@@ -47,10 +47,10 @@ def grading_environment():
     return {**tool_environment(), **SINGLE_THREADED}
 
 
-def run_nbgrader(args, course_dir, check=True, capture=False):
-    """Run `nbgrader <args>` in course_dir with this interpreter's environment."""
+def run_nbgrader(args, course_dir, check=True, capture=False, env_extra=None):
+    """Run `nbgrader <args>` in course_dir with this interpreter's environment (plus env_extra)."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    return subprocess.run(command, cwd=course_dir, env=tool_environment(), check=check,
+    return subprocess.run(command, cwd=course_dir, env={**tool_environment(), **(env_extra or {})}, check=check,
                           text=True, capture_output=capture)
 
 

@@ -1,8 +1,9 @@
 """`make demo`: the instructor's whole cycle on a throw-away copy of the course in demo/.
 
-release -> sample submissions (one of them late, one too late) under submitted/
--> nbgrader autograde (sandboxed) -> nbgrader generate_feedback -> nbgrader export
--> integrity scan -> class report -> one student's report. The instructor's own
+release -> sample submissions (one of them late, one too late, one copied) under
+submitted/ -> the kit's parallel autograde (nbgrader autograde per student, sandboxed)
+-> nbgrader generate_feedback -> nbgrader export -> integrity scan -> similarity
+report -> class report -> one student's report -> self-check -> LMS grade files. The instructor's own
 gradebook at the repository root is never touched.
 """
 import argparse
@@ -15,6 +16,7 @@ from pathlib import Path
 from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
 from gradekit.grades.class_report import read_csv_rows
+from gradekit.grades.lms import write_demo_files
 from gradekit.grades.table import align, autograded_scores, format_table
 from gradekit.settings import load_course
 from gradekit.submitted.samples import place_samples, sample_names
@@ -55,8 +57,9 @@ def run_demo(course_dir):
     for sample in place_samples(course_dir, names):
         print(f"   {sample.name} ({sample.timestamp}): {sample.description}")
 
-    print(f"== nbgrader autograde {ASSIGNMENT}  (every kernel in the bubblewrap sandbox)", flush=True)
-    run_nbgrader(["autograde", ASSIGNMENT, "--force", QUIET], course_dir)
+    print(f"== autograde on all cores: python -m gradekit.autograded.parallel {ASSIGNMENT}  "
+          "(nbgrader autograde per student, every kernel in the bubblewrap sandbox)", flush=True)
+    run_module("gradekit.autograded.parallel", [ASSIGNMENT, "--force"], course_dir)
 
     print(f"== nbgrader generate_feedback {ASSIGNMENT}  (hidden tests removed)", flush=True)
     run_nbgrader(["generate_feedback", ASSIGNMENT, "--force", QUIET], course_dir)
@@ -66,21 +69,36 @@ def run_demo(course_dir):
 
     print("== integrity scan, class report, a student's report", flush=True)
     run_module("gradekit.submitted.integrity", [ASSIGNMENT], course_dir)
+    run_module("gradekit.submitted.similarity", [ASSIGNMENT], course_dir)
     run_module("gradekit.grades.class_report", [], course_dir)
     notebook = course_dir / "autograded" / REPORTED_STUDENT / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     student_report = course_dir / "reports" / "students" / REPORTED_STUDENT
     run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
+    print(f"== the students' self-check, quick mode, on {REPORTED_STUDENT}'s notebook (title block left empty)",
+          flush=True)
+    subprocess.run([sys.executable, "self_check.py", f"{ASSIGNMENT}.ipynb", "--no-run", "--now", "2024-02-20"],
+                   cwd=course_dir / "submitted" / REPORTED_STUDENT / ASSIGNMENT,
+                   env=tool_environment(), check=False)
+
+    print("== LMS grade files from the sample rosters in tests/lms/ (python -m gradekit.grades.lms)", flush=True)
+    lms_files = write_demo_files(course_dir, ASSIGNMENT)
 
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
-    print(format_table(*autograded_scores(load_course(course_dir).gradebook, ASSIGNMENT)))
+    print(format_table(*autograded_scores(load_course(course_dir), ASSIGNMENT)))
     print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
     print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS)))
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
+    print(f"Similarity:     {course_dir / 'reports' / f'similarity_{ASSIGNMENT}' / 'index.html'}")
     print(f"Student report: {student_report}")
+    print(f"Self-check:     {course_dir / 'release' / ASSIGNMENT / 'self_check.py'}  "
+          f"(students: python self_check.py {ASSIGNMENT}.ipynb)")
+    print(f"LMS files:      {', '.join(str(path) for path in lms_files)}")
     print(f"Grade by question (manual answers, in the browser): cd {course_dir} && jupyter lab, "
           "then open /grade-by-question on that server (docs/grade_by_question.md)")
+    print(f"
+The demo took {time.monotonic() - started:.0f} s.")
 
 
 def main(argv=None):

@@ -3,12 +3,17 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, grading_environment, run_nbgrader
 from gradekit.submitted.samples import place_samples, sample_names
+
+PG_URL_VARIABLE = "NUMPY_NN_TEST_PG_URL"  # a PostgreSQL role that may create databases; .ci/run sets it
+NO_POSTGRESQL = f"{PG_URL_VARIABLE} is not set: no PostgreSQL server to grade into (.ci/run starts one)"
 
 # Samples graded in parallel course copies; the slow ones (timeouts) are spread out.
 GRADING_GROUPS = 2
@@ -51,3 +56,21 @@ def graded_courses(tmp_path_factory):
     for course in courses:
         run_nbgrader(["export", "--to", "grades.csv"], course)
     return {name: course for course, group in zip(courses, groups) for name in group}
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin_url = os.environ.get(PG_URL_VARIABLE)
+    if not admin_url:
+        pytest.skip(NO_POSTGRESQL)
+    import psycopg
+
+    name = f"numpy_nn_{uuid.uuid4().hex[:12]}"
+    url = make_url(admin_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -286,9 +286,9 @@ def test_the_command_exits_non_zero_without_a_traceback(tmp_path):
                                      "from the course directory or pass --course-dir")
 
 
-def test_no_rows_for_the_assignment_is_an_error(course, capsys):
+def test_an_unknown_assignment_is_an_error(course, capsys):
     assert main(["--course-dir", str(course), "--assignment", "other_lab"]) == 2
-    assert "no rows for assignment 'other_lab'" in capsys.readouterr().err
+    assert "the gradebook has no notebook for assignment 'other_lab'" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")

@@ -112,7 +112,8 @@ def test_every_test_cell_states_its_verdict():
 def test_feedback_config_adds_the_preprocessors_after_the_grades():
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
     names = [p.__name__ for p in config.GenerateFeedback.preprocessors]
-    assert names == ["GetGrades", "RedactHiddenTests", "MarkTestResults", "CSSHTMLHeaderPreprocessor"]
+    assert names == ["GetGrades", "RedactHiddenTests", "MarkTestResults", "ExplainDeadline",
+                     "CSSHTMLHeaderPreprocessor", "FeedbackTableStyle"]
 
 
 # --- real `nbgrader generate_feedback` on every autograded sample ------------------

@@ -1,4 +1,4 @@
-"""The student release: only the notebook and util.py, no secret, and it runs up to the student's work."""
+"""The student release: only the notebook, util.py and the self-check, no secret, and it runs up to the student's work."""
 import re
 
 import nbformat
@@ -36,8 +36,9 @@ def released(released_course):
     return nbformat.read(release_notebook(released_course), as_version=4)
 
 
-def test_release_holds_the_notebook_and_util(release_dir):
-    assert sorted(p.name for p in release_dir.iterdir()) == [f"{ASSIGNMENT}.ipynb", "util.py"]
+def test_release_holds_the_notebook_util_and_self_check(release_dir):
+    assert sorted(p.name for p in release_dir.iterdir()) == [
+        f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
 
 
 def test_no_secret_line_reaches_any_released_file(release_dir):

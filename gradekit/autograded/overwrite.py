@@ -9,9 +9,7 @@ the submission still has (any cell with a grade_id), or first.
 """
 from nbgrader.preprocessors import OverwriteCells
 
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+from gradekit.cells import grade_id
 
 
 class RestoringOverwriteCells(OverwriteCells):

@@ -9,11 +9,14 @@ worker, so a crash costs only that student; a failed attempt is retried once
 on. Without --scheduler the tasks run on a local Dask cluster of --workers
 single-threaded workers; with it, on an existing cluster, whose workers must see
 the course directory at the same path and run the kit's venv (README "Grading a
-big course"). Logs: <course>/reports/autograde/<assignment>/<student>.log and
-summary.json. Exit code 1 if any student failed.
+big course"). A student whose autograded folder holds an unfinished grading (its
+grader was killed or its machine lost) is graded again, never skipped. Logs:
+<course>/reports/autograde/<assignment>/<student>.log and summary.json. Exit code 1
+if any student failed or the Dask scheduler was lost.
 """
 import argparse
 import json
+import logging
 import os
 import re
 import signal
@@ -28,6 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradekit.autograded.completion import is_unfinished
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import grading_environment, tool_environment
 from gradekit.settings import CourseError, load_course
@@ -37,6 +41,15 @@ ERROR_LINE = re.compile(r"^\s*(ERROR: |[\w.]*(Error|Exception): )")  # an except
 DEFAULT_TIMEOUT = 1800  # s per attempt; ResilientExecute stops a notebook after 1200 s
 
 _running = set()  # nbgrader processes started by this process's Dask worker threads
+SCHEDULER_LOST = "scheduler-connection-lost"  # Dask's reason for cancelling every future of a client
+
+
+class SchedulerLost(Exception):
+    """The Dask scheduler went away mid-run; `attempts` holds what had finished."""
+
+    def __init__(self, attempts):
+        super().__init__("lost the Dask scheduler")
+        self.attempts = attempts
 
 
 @dataclass
@@ -48,6 +61,7 @@ class Attempt:
     host: str
     log: str
     timed_out: bool = False
+    resumed: bool = False  # an unfinished earlier grading was found, so this attempt regraded (--force)
 
     @property
     def ok(self):
@@ -55,9 +69,12 @@ class Attempt:
 
     @property
     def status(self):
+        """failed, skipped (an earlier grading had completed), regraded (an earlier one had not), or graded."""
         if not self.ok:
             return "failed"
-        return "skipped" if SKIPPED in self.log else "graded"
+        if SKIPPED in self.log:
+            return "skipped"
+        return "regraded" if self.resumed else "graded"
 
     def reason(self):
         if self.returncode is None:
@@ -70,13 +87,17 @@ class Attempt:
         return f"nbgrader exited with code {self.returncode}" + (f": {errors[-1][:300]}" if errors else "")
 
 
-def autograde_student(course_dir, assignment, student, force=False, db_url=None, timeout=DEFAULT_TIMEOUT, attempt=1):
+def autograde_student(course_dir, assignment, student, force=False, db_url=None, timeout=DEFAULT_TIMEOUT, attempt=1,
+                      folder=None, resume=False):
     """The Dask task: `nbgrader autograde ASSIGNMENT --student=STUDENT` in course_dir, as an Attempt.
 
-    A retry always regrades (--force): a killed attempt may have left a partial autograded folder.
+    Regrades (--force) on a retry, when told to (`resume`: the command found an unfinished
+    grading of this student), and when the student's autograded `folder` holds an unfinished
+    grading now (Dask runs a task again after its worker died mid-student).
     """
+    resumed = resume or (folder is not None and is_unfinished(Path(folder)))
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}"]
-    if force or attempt > 1:
+    if force or attempt > 1 or resumed:
         command.append("--force")
     env = grading_environment()
     if db_url:
@@ -99,7 +120,7 @@ def autograde_student(course_dir, assignment, student, force=False, db_url=None,
         output.seek(0)
         log = output.read()
     return Attempt(student, attempt, process.returncode, time.monotonic() - started, socket.gethostname(), log,
-                   timed_out)
+                   timed_out, resumed)
 
 
 def stop_local_graders():
@@ -134,6 +155,9 @@ def dask_client(workers, scheduler):
 
     if scheduler:
         with Client(scheduler) as client:
+            # A lost scheduler makes the client log its reconnection failures with tracebacks;
+            # grade_class turns the loss into one line (SchedulerLost), so keep the rest quiet.
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
             yield client
         return
     # Threads are enough: every task's work happens in its own nbgrader process.
@@ -143,14 +167,27 @@ def dask_client(workers, scheduler):
 
 
 def grade_class(client, course_dir, assignment, students, force=False, db_url=None, timeout=DEFAULT_TIMEOUT,
-                progress=True):
-    """Autograde `students` as Dask tasks, each retried once; {student: [Attempt, ...]}."""
+                progress=True, folders=None, resume=frozenset()):
+    """Autograde `students` as Dask tasks, each retried once.
+
+    Args:
+        folders: {student: autograded folder}, checked by each task for an unfinished grading.
+        resume: students whose unfinished earlier grading was found before the run: regraded.
+
+    Returns:
+        {student: [Attempt, ...]}
+    """
     from dask.distributed import as_completed
+    from distributed.client import FutureCancelledError
     from tqdm import tqdm
 
+    folders = folders or {}
+
     def submit(student, attempt):
-        future = client.submit(autograde_student, str(course_dir), assignment, student, force,
-                               db_url, timeout, attempt, key=f"autograde-{student}-{attempt}-{uuid.uuid4().hex[:8]}")
+        folder = folders.get(student)
+        future = client.submit(autograde_student, str(course_dir), assignment, student, force, db_url, timeout,
+                               attempt, None if folder is None else str(folder), student in resume,
+                               key=f"autograde-{student}-{attempt}-{uuid.uuid4().hex[:8]}")
         tasks[future.key] = (student, attempt)
         return future
 
@@ -163,6 +200,10 @@ def grade_class(client, course_dir, assignment, students, force=False, db_url=No
                 student, number = tasks.pop(future.key)
                 try:
                     result = future.result()
+                except FutureCancelledError as error:
+                    if error.reason != SCHEDULER_LOST:
+                        raise
+                    raise SchedulerLost(attempts) from None
                 except Exception:  # the task raised, or its worker died more often than Dask retries
                     result = Attempt(student, number, None, 0.0, "?", traceback.format_exc())
                 future.release()
@@ -189,7 +230,8 @@ def write_logs(attempts, log_dir):
     for student, tries in attempts.items():
         with open(log_dir / f"{student}.log", "w", encoding="utf-8") as log:
             for attempt in tries:
-                log.write(f"===== attempt {attempt.attempt} on {attempt.host}: {attempt.status}, "
+                note = " (an unfinished earlier grading was found: graded again)" if attempt.resumed else ""
+                log.write(f"===== attempt {attempt.attempt} on {attempt.host}: {attempt.status}{note}, "
                           f"{attempt.seconds:.1f} s, exit code {attempt.returncode} =====\n{attempt.log}\n")
         final = tries[-1]
         summary[student] = {"status": final.status, "attempts": len(tries), "seconds": round(final.seconds, 1),
@@ -231,22 +273,43 @@ def main(argv=None):
     if not students:
         raise SystemExit(f"ERROR: no submissions of {args.assignment} in {submitted}")
     prepare_gradebook(db_url, course.course_id, args.assignment)
+    folders = {student: course.assignment_dir("autograded", student, args.assignment) for student in students}
+    unfinished = sorted(student for student, folder in folders.items() if is_unfinished(folder))
+    if unfinished:
+        print(f"Unfinished earlier gradings (a grader was interrupted), graded again: {', '.join(unfinished)}",
+              flush=True)
 
-    started = time.monotonic()
+    started, scheduler_lost = time.monotonic(), None
     with dask_client(args.workers, args.scheduler) as client:
         threads = sum(client.nthreads().values())
         print(f"Autograding {len(students)} submissions of {args.assignment} on {client.scheduler.address} "
               f"({threads} worker threads now), gradebook {_without_password(db_url)}", flush=True)
-        attempts = grade_class(client, course_dir, args.assignment, students, args.force, db_url,
-                               args.timeout, progress=not args.no_progress)
+        try:
+            attempts = grade_class(client, course_dir, args.assignment, students, args.force, db_url,
+                                   args.timeout, progress=not args.no_progress, folders=folders,
+                                   resume=set(unfinished))
+        except SchedulerLost as lost:
+            attempts = lost.attempts
+            scheduler_lost = client.scheduler.address
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)  # the closing client's complaints
     log_dir = args.log_dir or course_dir / "reports" / "autograde" / args.assignment
+    if scheduler_lost:
+        finished = {student: tries for student, tries in attempts.items() if tries}
+        write_logs(finished, log_dir)
+        left = [student for student in students if not any(attempt.ok for attempt in attempts[student])]
+        raise SystemExit(f"ERROR: lost the Dask scheduler {scheduler_lost} mid-run; {len(left)} of {len(students)} "
+                         f"students not confirmed graded ({', '.join(left)}). Start the scheduler again and rerun "
+                         "this command: finished gradings are skipped, interrupted ones graded again.")
     summary = write_logs(attempts, log_dir)
 
     counts = {status: sorted(s for s, row in summary.items() if row["status"] == status)
-              for status in ("graded", "skipped", "failed")}
+              for status in ("graded", "regraded", "skipped", "failed")}
     retried = sorted(s for s, row in summary.items() if row["attempts"] > 1 and row["status"] != "failed")
-    print(f"{len(counts['graded'])} graded, {len(counts['skipped'])} skipped (already autograded; --force "
-          f"regrades), {len(counts['failed'])} failed, in {time.monotonic() - started:.0f} s. Logs: {log_dir}")
+    print(f"{len(counts['graded'])} graded, {len(counts['regraded'])} regraded (an earlier grading was "
+          f"interrupted), {len(counts['skipped'])} skipped (already autograded; --force regrades), "
+          f"{len(counts['failed'])} failed, in {time.monotonic() - started:.0f} s. Logs: {log_dir}")
+    if counts["regraded"]:
+        print("Regraded after an interrupted grading: " + ", ".join(counts["regraded"]))
     if retried:
         print("Graded on the second attempt: " + ", ".join(retried))
     for student in counts["failed"]:

@@ -9,12 +9,14 @@ feedback, and a header with the student's name and group. Missing or unanswered
 parts are reported as warnings; the report is written anyway.
 """
 import argparse
+import base64
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from datetime import date
+from importlib import resources as package_files
 from pathlib import Path
 
 import nbformat
@@ -22,6 +24,7 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell
 
 from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS
+from gradekit.cells import grade_id
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests
 
 # Cells about how the notebook is graded and handed in: instructions, not report content.
@@ -46,11 +49,13 @@ REQUIRED_HEADINGS = {
     "Контрольные вопросы": "контрольные вопросы",
 }
 
+# The report is nbconvert's `lab` template with MathJax embedded (templates/offline_math): formulas
+# render without network, in the browser and in the PDF printed by headless Chromium.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+REPORT_TEMPLATE = "offline_math"
+MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg.js"
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def cells_by_grade_id(notebook):
@@ -148,13 +153,22 @@ def report_notebook(notebook):
     return report
 
 
+def offline_mathjax_src() -> str:
+    """MathJax 3 (TeX input, SVG output: no font files to fetch) from the PyPI package
+    django-static-mathjax, as a data: URL to embed in the report."""
+    script = package_files.files("mathjax").joinpath(*MATHJAX_SCRIPT.split("/")).read_bytes()
+    return "data:text/javascript;base64," + base64.b64encode(script).decode("ascii")
+
+
 def render_html(notebook):
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            embed_images=True)
     exporter.register_preprocessor(RedactHiddenTests(), enabled=True)
     exporter.register_preprocessor(MarkTestResults(), enabled=True)
     student = given(title_block(notebook)[0])
     title = f"Отчёт — {student}" if student else "Отчёт"
-    html, _ = exporter.from_notebook_node(report_notebook(notebook), resources={"metadata": {"name": title}})
+    html, _ = exporter.from_notebook_node(report_notebook(notebook), resources={
+        "metadata": {"name": title}, "offline_mathjax_src": offline_mathjax_src()})
     return html
 
 

@@ -4,7 +4,8 @@ Inputs (all under the course directory by default):
 - grades.csv written by `nbgrader export` (the kit's exporter schema);
 - the gradebook, for the maximum score of every grade cell;
 - autograded/<student>/<assignment>/, to judge the tests worth 0 points from their outputs;
-- reports/integrity_<assignment>.csv, when `python -m gradekit.submitted.integrity` has run.
+- reports/integrity_<assignment>.csv, when `python -m gradekit.submitted.integrity` has run;
+- reports/similarity_<assignment>.csv, when `python -m gradekit.submitted.similarity` has run (linked).
 
 Usage, from the course root:  python -m gradekit.grades.class_report [--out reports/class_report]
 """
@@ -19,14 +20,13 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import MissingEntry
 
-from gradekit import MANUAL_ANSWERS, TESTS
+from gradekit.cells import AssignmentCells, assignment_cells, grade_id, has_failed
 from gradekit.settings import CourseError, load_course
 
 STATUSES = ("on_time", "late", "too_late", "missing")
 STUDENT_COLUMNS = ("student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
                    "seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
 NUMERIC_COLUMNS = ("seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
-GRADE_IDS = TESTS + MANUAL_ANSWERS
 
 
 class ReportError(Exception):
@@ -97,9 +97,10 @@ def read_csv_rows(path, required_columns):
     return rows
 
 
-def read_grades(path, assignment):
+def read_grades(path, assignment, grade_ids):
     """The students of one assignment from the exported grades CSV, in file order."""
-    rows = read_csv_rows(path, STUDENT_COLUMNS + GRADE_IDS)
+    grade_ids = tuple(grade_ids)
+    rows = read_csv_rows(path, STUDENT_COLUMNS + grade_ids)
     students, max_scores = [], []
     for line, row in enumerate(rows, start=2):
         if None in row.values() or None in row:
@@ -109,11 +110,11 @@ def read_grades(path, assignment):
         if row["status"] not in STATUSES:
             raise ReportError(f"{path}: line {line}, column status: {row['status']!r} "
                               f"is not one of {', '.join(STATUSES)}")
-        numbers = {column: parse_number(row[column], path, line, column) for column in NUMERIC_COLUMNS + GRADE_IDS}
+        numbers = {column: parse_number(row[column], path, line, column) for column in NUMERIC_COLUMNS + grade_ids}
         students.append(Student(
             student_id=row["student_id"], last_name=row["last_name"], first_name=row["first_name"],
             status=row["status"], final_score=numbers["final_score"],
-            scores={grade_id: numbers[grade_id] for grade_id in GRADE_IDS},
+            scores={cell: numbers[cell] for cell in grade_ids},
         ))
         max_scores.append(numbers["max_score"])
     if not students:
@@ -121,12 +122,11 @@ def read_grades(path, assignment):
     return students, max((m for m in max_scores if m is not None), default=None)
 
 
-def read_cell_points(course, assignment):
-    """(notebook name, {grade_id: max score}) from the course's gradebook."""
+def read_cell_points(course, assignment) -> AssignmentCells:
+    """The assignment's grade cells (tests, manual answers, points) from the course's gradebook."""
     try:
         with course.gradebook() as gradebook:
-            notebook = gradebook.find_assignment(assignment).notebooks[0]
-            return notebook.name, {cell.name: cell.max_score for cell in notebook.grade_cells}
+            return assignment_cells(gradebook, assignment, course.assignment_dir("source", None, assignment))
     except CourseError as error:
         raise ReportError(str(error)) from None
     except (MissingEntry, IndexError):
@@ -136,15 +136,8 @@ def read_cell_points(course, assignment):
 def failed_cells(notebook_path):
     """grade_ids of the code cells that show an error (nbgrader's own rule: an error or stderr output)."""
     notebook = nbformat.read(notebook_path, as_version=4)
-    failed, present = set(), set()
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.cell_type != "code" or not grade_id:
-            continue
-        present.add(grade_id)
-        if any(out.output_type == "error" or (out.output_type == "stream" and out.get("name") == "stderr")
-               for out in cell.outputs):
-            failed.add(grade_id)
+    present = {grade_id(cell) for cell in notebook.cells if cell.cell_type == "code" and grade_id(cell)}
+    failed = {grade_id(cell) for cell in notebook.cells if grade_id(cell) in present and has_failed(cell)}
     return present, failed
 
 
@@ -158,20 +151,28 @@ def read_integrity(path):
     return findings
 
 
+def read_similarity(csv_path, index_path):
+    """(similarity report page, number of flagged pairs), or None when the similarity report has not been written."""
+    if not Path(csv_path).is_file() or not Path(index_path).is_file():
+        return None
+    return Path(index_path), len(read_csv_rows(csv_path, ("student_a", "student_b")))
+
+
 # ---------------------------------------------------------------- what the page shows
 
-def test_results(students, points, autograded_notebooks):
+def test_results(students, cells, autograded_notebooks):
     """Pass counts per test. Tests with points are judged from the scores (pass = full marks); tests
     worth 0 points from the autograded notebooks' outputs (pass = no error), when they are there."""
     submitted = [s for s in students if s.submitted]
+    points = cells.points
     outcomes = {}  # student_id -> (cells present, cells failed), for the 0-point tests
-    if any(points.get(t, 0) == 0 for t in TESTS):
+    if any(points.get(t, 0) == 0 for t in cells.tests):
         for student in submitted:
             path = autograded_notebooks(student.student_id)
             if path.is_file():
                 outcomes[student.student_id] = failed_cells(path)
     results = []
-    for test in TESTS:
+    for test in cells.tests:
         max_points = points.get(test, 0)
         if max_points > 0:
             scored = [s.scores[test] for s in submitted if s.scores[test] is not None]
@@ -190,12 +191,12 @@ def most_failed_first(results):
     return judged + [r for r in results if not r.judged]
 
 
-def manual_means(students, points):
+def manual_means(students, cells):
     rows = []
-    for answer in MANUAL_ANSWERS:
+    for answer in cells.manual:
         graded = [s.scores[answer] for s in students if s.submitted and s.scores[answer] is not None]
         mean = statistics.fmean(graded) if graded else None
-        rows.append((answer, points.get(answer), len(graded), mean))
+        rows.append((answer, cells.points.get(answer), len(graded), mean))
     return rows
 
 
@@ -228,15 +229,17 @@ def build_report(args):
         course_dir / "reports" / f"integrity_{assignment}.csv")
     out_dir = Path(args.out) if args.out else course_dir / "reports" / "class_report"
 
-    students, max_score = read_grades(grades_path, assignment)
-    notebook_name, points = read_cell_points(course, assignment)
-    results = test_results(students, points, lambda student: (
-        course.assignment_dir("autograded", student, assignment) / f"{notebook_name}.ipynb"))
+    cells = read_cell_points(course, assignment)
+    students, max_score = read_grades(grades_path, assignment, cells.tests + cells.manual)
+    results = test_results(students, cells, lambda student: (
+        course.assignment_dir("autograded", student, assignment) / f"{cells.notebook}.ipynb"))
     integrity = read_integrity(integrity_path)
-    max_score = max_score or sum(points.values())
+    similarity = read_similarity(course_dir / "reports" / f"similarity_{assignment}.csv",
+                                 course_dir / "reports" / f"similarity_{assignment}" / "index.html")
+    max_score = max_score or sum(cells.points.values())
     return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),
-                        manual=manual_means(students, points), integrity=integrity,
+                        manual=manual_means(students, cells), integrity=integrity, similarity=similarity,
                         sources={"grades": grades_path, "integrity": integrity_path})
 
 

@@ -9,12 +9,11 @@ import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import nbformat
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from gradekit import MANUAL_ANSWERS, TESTS
 from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.cells import grade_ids_in_order
 
 COLUMNS = ["student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
            "seconds_late", "raw_score", "late_penalty", "final_score", "max_score"]
@@ -30,15 +29,6 @@ def was_graded(submission):
     """Whether any cell of the submission got a score; an extension alone also creates a submission."""
     return any(grade.auto_score is not None or grade.manual_score is not None
                for notebook in submission.notebooks for grade in notebook.grades)
-
-
-def notebook_cell_order(notebook_path):
-    """grade_ids in the order the notebook shows them, or [] without the notebook."""
-    if not Path(notebook_path).is_file():
-        return []
-    notebook = nbformat.read(notebook_path, as_version=4)
-    return [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade")]
 
 
 class KitCsvExport(ExportPlugin):
@@ -67,8 +57,7 @@ class KitCsvExport(ExportPlugin):
         for assignment in assignments:
             for notebook in assignment.notebooks:
                 names = [cell.name for cell in notebook.grade_cells]
-                order = notebook_cell_order(self.source_notebook(assignment.name, notebook.name))
-                order += [g for g in TESTS + MANUAL_ANSWERS if g not in order]
+                order = grade_ids_in_order(self.source_notebook(assignment.name, notebook.name))
                 names.sort(key=lambda name: (order.index(name) if name in order else len(order), name))
                 columns += [name for name in names if name not in columns]
         return columns

@@ -4,6 +4,7 @@ Figures are drawn with matplotlib's object API (no pyplot), so nothing depends o
 or on a global backend. The page references the PNGs by relative path: the output folder
 can be zipped and sent as it is.
 """
+import os
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -172,7 +173,18 @@ def integrity_section(integrity, names, source):
             + table(("student id", "name", "cell", "line", "flag", "code"), rows, css_class="integrity"))
 
 
-def write_report(out_dir, *, assignment, students, max_score, summary, results, manual, integrity, sources):
+def similarity_section(similarity, out_dir):
+    """A link to the similarity report and its count of flagged pairs; nothing when it has not been written."""
+    if similarity is None:
+        return ""
+    page, flagged = similarity
+    link = os.path.relpath(page, out_dir).replace(os.sep, "/")
+    return (f'<h2>Similarity</h2>\n<p>{flagged} flagged pair(s) in the <a href="{escape(link)}">similarity report</a>. '
+            "Flags never change a score; read both submissions before acting on them.</p>")
+
+
+def write_report(out_dir, *, assignment, students, max_score, summary, results, manual, integrity, sources,
+                 similarity=None):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     histogram = plot_score_histogram(summary["finals"], max_score, out_dir / "score_histogram.png")
@@ -187,6 +199,7 @@ def write_report(out_dir, *, assignment, students, max_score, summary, results, 
         status_section(summary, status),
         tests_section(results, pass_rates, manual),
         integrity_section(integrity, names, sources["integrity"]),
+        similarity_section(similarity, out_dir),
         students_section(students),
     ]
     page = f"""<!DOCTYPE html>

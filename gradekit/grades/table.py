@@ -4,22 +4,24 @@ import sys
 
 from nbgrader.api import MissingEntry
 
-from gradekit import TESTS
+from gradekit.cells import assignment_cells
 from gradekit.settings import CourseError, load_course
 
 
-def autograded_scores(gradebook_factory, assignment):
+def autograded_scores(course, assignment):
     """{student: {grade_id: score}} for every autograded test cell, plus the test ids in notebook order.
 
     Args:
-        gradebook_factory: a callable returning the course's Gradebook (e.g. Course.gradebook).
+        course: the loaded course (gradekit.settings.load_course).
         assignment: the assignment's name.
+
+    Returns:
+        (test ids, {test id: max score}, {student: {test id: score}}).
     """
-    with gradebook_factory() as gradebook:
+    with course.gradebook() as gradebook:
+        cells = assignment_cells(gradebook, assignment, course.assignment_dir("source", None, assignment))
         notebook = gradebook.find_assignment(assignment).notebooks[0]
-        code_tests = {cell.name for cell in notebook.grade_cells if cell.cell_type == "code"}
-        # the contract's order is the notebook's order; unknown extra tests go last
-        test_ids = [t for t in TESTS if t in code_tests] + sorted(code_tests - set(TESTS))
+        test_ids = cells.tests
         scores = {}
         for student in sorted(s.id for s in gradebook.students):
             try:
@@ -28,7 +30,7 @@ def autograded_scores(gradebook_factory, assignment):
                 continue
             scores[student] = {grade.name: grade.auto_score for grade in submission.grades
                                if grade.name in test_ids}
-        max_scores = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.name in test_ids}
+        max_scores = {test: cells.points[test] for test in test_ids}
     return test_ids, max_scores, scores
 
 
@@ -58,7 +60,7 @@ def main(argv=None):
     try:
         course = load_course(args.course_dir, args.db_url)
         assignment = args.assignment or course.default_assignment()
-        print(format_table(*autograded_scores(course.gradebook, assignment)))
+        print(format_table(*autograded_scores(course, assignment)))
     except (CourseError, MissingEntry, IndexError) as error:
         print(f"table: error: {error or 'the gradebook has no notebook for this assignment'}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from gradekit import ASSIGNMENT
+from gradekit.cells import grade_id
 
 PROTECTED_MODULES = {"np", "numpy", "builtins", "__builtins__", "util", "sklearn", "math"}
 SUSPICIOUS_CALLS = {"globals", "locals", "vars", "get_ipython", "exec", "eval", "compile", "__import__",
@@ -80,10 +81,6 @@ def is_outside_path(argument):
         path = argument.value
         return path.startswith(("/", "~")) or ".." in Path(path).parts
     return not isinstance(argument, ast.Constant)
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def protected_cells(release_notebook):

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from gradekit import ASSIGNMENT
+from gradekit.cells import grade_id
 from gradekit.course import REPO_ROOT
 
 SAMPLES_DIR = REPO_ROOT / "tests" / "submissions"
@@ -69,10 +70,6 @@ def sample_names(samples_dir=SAMPLES_DIR, demo_only=False):
     if demo_only:
         names = [n for n in names if load_sample(n, samples_dir).demo]
     return names
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def fill_notebook(release_notebook, sample):

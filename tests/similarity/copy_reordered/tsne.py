@@ -1,0 +1,8 @@
+from sklearn.manifold import TSNE
+from util import plot_embedding
+subset_ids = np.random.permutation(X_train.shape[0])[:1000]
+
+x_learnt_tsne = TSNE(n_components=2, init="pca", random_state=1).fit_transform(
+    train_hidden_representations[subset_ids])
+tsne = TSNE(n_components=2, init="pca", random_state=1)
+x_original_tsne = tsne.fit_transform(X_train[subset_ids])

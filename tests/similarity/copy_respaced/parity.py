@@ -1,0 +1,7 @@
+from sklearn.linear_model import LogisticRegression
+lr = LogisticRegression( solver = 'lbfgs' )
+lr.fit( X_train, new_y_train )
+parity_acc_original = np.mean( lr.predict( X_test )==new_y_test )
+lr.fit( train_hidden_representations, new_y_train )
+parity_acc_learnt = np.mean( lr.predict( test_hidden_representations )==new_y_test )
+print( parity_acc_original, parity_acc_learnt )
