@@ -97,8 +97,7 @@ def run_demo(course_dir):
     print(f"LMS files:      {', '.join(str(path) for path in lms_files)}")
     print(f"Grade by question (manual answers, in the browser): cd {course_dir} && jupyter lab, "
           "then open /grade-by-question on that server (docs/grade_by_question.md)")
-    print(f"
-The demo took {time.monotonic() - started:.0f} s.")
+    print(f"\nThe demo took {time.monotonic() - started:.0f} s.")
 
 
 def main(argv=None):

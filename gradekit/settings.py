@@ -87,6 +87,13 @@ class Course:
                                   f"`nbgrader generate_assignment {assignment}` first") from None
 
 
+def add_course_arguments(parser, gradebook: bool = True) -> None:
+    """The options every kit command takes to find its course: --course-dir and (gradebook) --db-url."""
+    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
+    if gradebook:
+        parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
+
+
 def load_course(course_dir: str | os.PathLike = ".", db_url: str | None = None) -> Course:
     """Load the course directory's nbgrader_config.py as nbgrader does.
 

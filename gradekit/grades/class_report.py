@@ -21,7 +21,7 @@ import nbformat
 from nbgrader.api import MissingEntry
 
 from gradekit.cells import AssignmentCells, assignment_cells, grade_id, has_failed
-from gradekit.settings import CourseError, load_course
+from gradekit.settings import CourseError, add_course_arguments, load_course
 
 STATUSES = ("on_time", "late", "too_late", "missing")
 STUDENT_COLUMNS = ("student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
@@ -245,9 +245,8 @@ def build_report(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Write the class report (HTML + PNG plots) from the exported grades.")
-    parser.add_argument("--course-dir", default=".", help="course directory (default: current directory)")
+    add_course_arguments(parser)
     parser.add_argument("--grades", help="grades CSV from nbgrader export (default: <course-dir>/grades.csv)")
-    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
     parser.add_argument("--integrity", help="integrity CSV (default: <course-dir>/reports/integrity_<assignment>.csv)")
     parser.add_argument("--out", help="output folder (default: <course-dir>/reports/class_report)")
     parser.add_argument("--assignment", help="default: the only assignment under source/")

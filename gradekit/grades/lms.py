@@ -32,7 +32,7 @@ from traitlets.config import Configurable
 from gradekit.autograded.deadlines import SoftHardDeadlines
 from gradekit.feedback.deadline_note import MISSING, short_feedback
 from gradekit.grades.export import KitCsvExport, score
-from gradekit.settings import CourseError, load_course
+from gradekit.settings import CourseError, add_course_arguments, load_course
 
 EXIT_BAD_INPUT = 2
 
@@ -382,8 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
     parser.add_argument("--roster", required=True, help="the LMS's roster / grade-book export (CSV)")
     parser.add_argument("--out", help="file to write (default: reports/lms/<assignment>_<lms>.csv)")
-    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
-    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
+    add_course_arguments(parser)
     args = parser.parse_args(argv)
     try:
         course = load_course(args.course_dir, args.db_url)

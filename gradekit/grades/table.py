@@ -5,7 +5,7 @@ import sys
 from nbgrader.api import MissingEntry
 
 from gradekit.cells import assignment_cells
-from gradekit.settings import CourseError, load_course
+from gradekit.settings import CourseError, add_course_arguments, load_course
 
 
 def autograded_scores(course, assignment):
@@ -54,8 +54,7 @@ def align(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Print the autograded score of every test for every student.")
     parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
-    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
-    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
+    add_course_arguments(parser)
     args = parser.parse_args(argv)
     try:
         course = load_course(args.course_dir, args.db_url)

@@ -13,7 +13,7 @@ import sys
 from nbgrader.api import MissingEntry
 
 from gradekit.autograded.deadlines import SoftHardDeadlines
-from gradekit.settings import CourseError, load_course
+from gradekit.settings import CourseError, add_course_arguments, load_course
 
 
 def grant_extension(course, assignment, student, days=0, hours=0):
@@ -48,8 +48,7 @@ def main(argv=None):
     parser.add_argument("--days", type=float, default=0)
     parser.add_argument("--hours", type=float, default=0)
     parser.add_argument("--assignment", help="default: the only assignment under source/")
-    parser.add_argument("--course-dir", default=".", help="the course directory (with nbgrader_config.py)")
-    parser.add_argument("--db-url", help="gradebook URL (default: NUMPY_NN_DB_URL, else the course's config)")
+    add_course_arguments(parser)
     args = parser.parse_args(argv)
     try:
         course = load_course(args.course_dir, args.db_url)
