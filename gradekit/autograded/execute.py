@@ -139,7 +139,13 @@ class ResilientExecute(Execute):
             self._stop_reason = NOT_RUN_AFTER_KERNEL_LOST
             return cell, resources
 
-    def _get_timeout(self, cell):
+    @default("timeout_func")
+    def _timeout_func_default(self):
+        # nbclient's public per-cell time limit: it asks timeout_func for every cell it runs
+        return self.cell_timeout
+
+    def cell_timeout(self, cell):
+        """Seconds this cell may run: its own limit (test cells: grade_cell_timeout), within the notebook's."""
         remaining = self._deadline - time.monotonic()
-        limit = self.grade_cell_timeout if cell is not None and is_grade(cell) else self.timeout
+        limit = self.grade_cell_timeout if is_grade(cell) else self.timeout
         return max(1, int(min(limit or remaining, remaining)))
