@@ -87,7 +87,7 @@ c.GenerateFeedback.preprocessors = (
 # --- Deadlines, due date, grade export, LMS intake (see README "Deadlines, extensions, export, LMS intake") ---
 # Soft deadline: at most full points; hard deadline: at most half; later: 0.
 # A date alone means the end of that day (the following midnight, which is itself on time).
-from gradekit.autograded.deadlines import SoftHardDeadlines  # noqa: E402
+from gradekit.deadlines import SoftHardDeadlines  # noqa: E402
 from gradekit.grades.export import KitCsvExport  # noqa: E402
 from gradekit.release.due_date import SetDueDate  # noqa: E402
 from gradekit.submitted.lms import LmsFileNames  # noqa: E402

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from gradekit import ASSIGNMENT
 from gradekit.course import copy_course
-from gradekit.execution import errors, execute_notebook
-from gradekit.source import nbgrader_meta
+from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.source import nbgrader_meta
 
 
 def main():

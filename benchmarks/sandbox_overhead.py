@@ -15,7 +15,7 @@ from pathlib import Path
 from gradekit import ASSIGNMENT
 from gradekit.autograded.sandbox import SANDBOX_SWITCH
 from gradekit.course import copy_course, grading_environment, run_nbgrader
-from gradekit.submitted.samples import place_samples
+from gradekit.dev.samples import place_samples
 
 
 def grading_seconds(samples, sandbox):

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gradekit.course import REPO_ROOT  # noqa: E402
-from gradekit.source import nbgrader_meta, read_master  # noqa: E402
+from gradekit.dev.source import nbgrader_meta, read_master  # noqa: E402
 
 THRESHOLD = 0.97
 CODE_CELLS = ("layer", "relu", "dense", "loss_functions", "network_forward", "train_step", "minibatches")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
-from gradekit.submitted.samples import Sample, load_sample, place_submission, sample_names
+from gradekit.dev.samples import Sample, load_sample, place_submission, sample_names
 
 VARIANTS = REPO_ROOT / "tests" / "similarity"
 # Names students write themselves in the answer cells; renamed per student.

@@ -19,7 +19,7 @@ from gradekit.grades.class_report import read_csv_rows
 from gradekit.grades.lms import write_demo_files
 from gradekit.grades.table import align, autograded_scores, format_table
 from gradekit.settings import load_course
-from gradekit.submitted.samples import place_samples, sample_names
+from gradekit.dev.samples import place_samples, sample_names
 
 # nbgrader's INFO log (and its checksum warning for every cell with hidden tests)
 # would bury the summary; the real commands in README.md show everything.

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, grading_environment, run_nbgrader
-from gradekit.submitted.samples import place_samples, sample_names
+from gradekit.dev.samples import place_samples, sample_names
 
 PG_URL_VARIABLE = "NUMPY_NN_TEST_PG_URL"  # a PostgreSQL role that may create databases; .ci/run sets it
 NO_POSTGRESQL = f"{PG_URL_VARIABLE} is not set: no PostgreSQL server to grade into (.ci/run starts one)"

@@ -5,7 +5,7 @@ from nbgrader.api import Gradebook
 
 from gradekit import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.grades.class_report import read_csv_rows
-from gradekit.submitted.samples import load_sample, sample_names
+from gradekit.dev.samples import load_sample, sample_names
 
 
 def scores_of(course, student):

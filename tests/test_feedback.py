@@ -12,7 +12,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from gradekit import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.course import REPO_ROOT, run_nbgrader
 from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
-from gradekit.source import read_master
+from gradekit.dev.source import read_master
 
 HIDDEN_REGION = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.MULTILINE | re.DOTALL)
 FAILED, PASSED = "✘ Тест не пройден", "✔ Тест пройден"

@@ -17,7 +17,7 @@ from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.course import copy_course, grading_environment, run_nbgrader
 from gradekit.feedback.report import report_notebook, write_report
 from gradekit.feedback.table_style import TABLE_CSS
-from gradekit.submitted.samples import load_sample, place_samples
+from gradekit.dev.samples import load_sample, place_samples
 from test_feedback import notebook_path, page_text
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -153,7 +153,7 @@ def test_note_for_on_time_too_late_and_extended_submissions():
     import datetime
     from zoneinfo import ZoneInfo
 
-    from gradekit.autograded.deadlines import SoftHardDeadlines
+    from gradekit.deadlines import SoftHardDeadlines
     from gradekit.feedback.deadline_note import deadline_note
 
     deadlines = SoftHardDeadlines(soft_deadline="2024-02-29", hard_deadline="2024-03-14", timezone="Europe/Moscow")

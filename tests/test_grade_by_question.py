@@ -33,7 +33,7 @@ from gradekit.grades.by_question.render import render_markdown
 from gradekit.grades.by_question.rubric import RubricError, load_rubric
 from gradekit.grades.fold_hidden import FoldHiddenTests
 from gradekit.settings import load_course
-from gradekit.submitted.samples import place_samples
+from gradekit.dev.samples import place_samples
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian package "

@@ -10,8 +10,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from gradekit.course import REPO_ROOT
-from gradekit.execution import errors, execute_notebook
-from gradekit.source import nbgrader_meta, read_master
+from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.source import nbgrader_meta, read_master
 
 WRONG_GIVEN = Path(__file__).parent / "wrong_given"
 

@@ -2,8 +2,8 @@
 import pytest
 
 from gradekit import ASSIGNMENT
-from gradekit.execution import errors, execute_notebook, stderr_text
-from gradekit.source import nbgrader_meta
+from gradekit.dev.execution import errors, execute_notebook, stderr_text
+from gradekit.dev.source import nbgrader_meta
 
 
 @pytest.fixture(scope="module")

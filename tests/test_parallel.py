@@ -23,7 +23,7 @@ from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.autograded import parallel
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import REPO_ROOT, copy_course, grading_environment
-from gradekit.submitted.samples import place_samples
+from gradekit.dev.samples import place_samples
 
 from conftest import NO_POSTGRESQL, PG_URL_VARIABLE
 from test_autograde import autograded_outputs, failing

@@ -6,8 +6,8 @@ import pytest
 
 from gradekit import ASSIGNMENT
 from gradekit.course import release_notebook
-from gradekit.execution import errors, execute_notebook
-from gradekit.source import read_master, secret_lines
+from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.source import read_master, secret_lines
 
 # Names that only students' answer cells define: in a blank release, cells that use
 # them fail with NameError because the answer cell raised NotImplementedError first.

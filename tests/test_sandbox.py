@@ -17,7 +17,7 @@ from gradekit import ASSIGNMENT, TESTS
 from gradekit.autograded.execute import ResilientExecute
 from gradekit.autograded.sandbox import SANDBOX_SWITCH, bwrap_command
 from gradekit.course import REPO_ROOT, copy_course, grading_environment, run_nbgrader, tool_environment
-from gradekit.submitted.samples import SAMPLES_DIR, load_sample, place_samples
+from gradekit.dev.samples import SAMPLES_DIR, load_sample, place_samples
 
 from test_autograde import autograded_outputs, error_text, failing, scores_of
 

@@ -1,7 +1,7 @@
 """The similarity report: disguised copies flagged, honest pairs not, bad input reported, pages escaped.
 
 Fast: nothing is autograded. Submissions are the release notebook with answers typed in
-(gradekit.submitted.samples), from tests/submissions/ and from the variants in tests/similarity/.
+(gradekit.dev.samples), from tests/submissions/ and from the variants in tests/similarity/.
 """
 import csv
 import io
@@ -18,7 +18,7 @@ import pytest
 
 from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, tool_environment
-from gradekit.submitted.samples import load_sample, place_samples, place_submission, sample_names
+from gradekit.dev.samples import load_sample, place_samples, place_submission, sample_names
 from gradekit.submitted.similarity import main, read_course
 from gradekit.submitted.similarity_report import CSV_COLUMNS
 

@@ -8,7 +8,7 @@ import nbformat
 
 from gradekit import ASSIGNMENT
 from gradekit.course import run_nbgrader, tool_environment
-from gradekit.execution import errors
+from gradekit.dev.execution import errors
 
 
 def test_generate_solution_executes_and_renders(released_course):

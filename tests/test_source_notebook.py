@@ -4,7 +4,7 @@ import re
 import pytest
 
 from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS, TESTS
-from gradekit.source import nbgrader_meta, read_master, read_master_markdown
+from gradekit.dev.source import nbgrader_meta, read_master, read_master_markdown
 
 LOCKED_GIVEN_CODE = ("imports", "layer", "loss_functions", "load_data", "minibatches",
                      "hidden_representations", "parity_targets")

@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS, TESTS
 from gradekit.course import REPO_ROOT, tool_environment
 from gradekit.feedback.report import find_browser, report_warnings, write_report
-from gradekit.source import read_master
+from gradekit.dev.source import read_master
 
 from test_feedback import FAILED, PASSED, failed, hidden_test_lines, notebook_path, page_text
 

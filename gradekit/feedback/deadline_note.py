@@ -15,7 +15,7 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets import Bool, List
 
-from gradekit.autograded.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines
+from gradekit.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines
 
 MISSING = "missing"
 STATUS_TEXT = {

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.cells import grade_ids_in_order
 
 COLUMNS = ["student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",

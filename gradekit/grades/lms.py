@@ -29,7 +29,7 @@ from nbgrader.api import MissingEntry
 from traitlets import Enum, Float, Unicode
 from traitlets.config import Configurable
 
-from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.feedback.deadline_note import MISSING, short_feedback
 from gradekit.grades.export import KitCsvExport, score
 from gradekit.settings import CourseError, add_course_arguments, load_course

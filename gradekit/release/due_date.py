@@ -8,7 +8,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from traitlets.log import get_logger
 
-from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines
 
 
 def set_due_date(db_url, course_id, assignment, due_date, log=None):

@@ -23,7 +23,7 @@ import nbformat
 from nbgrader.preprocessors import ClearSolutions
 from nbgrader.utils import is_grade, is_locked, is_solution
 
-from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.autograded.execute import ResilientExecute
 from gradekit.settings import Course, CourseError, load_course
 

@@ -12,7 +12,7 @@ import sys
 
 from nbgrader.api import MissingEntry
 
-from gradekit.autograded.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.settings import CourseError, add_course_arguments, load_course
 
 
