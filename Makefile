@@ -13,7 +13,7 @@ NOTEBOOK := source/$(ASSIGNMENT)/$(ASSIGNMENT)
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml jupyter-config/jupyter_server_config.d/gradekit.json
-	@# Grading kernels run in bubblewrap (README "Sandbox"); as root it is installed here.
+	@# Grading kernels run in bubblewrap (docs/autograding.md "Sandbox"); as root it is installed here.
 	@if ! command -v bwrap >/dev/null; then \
 	  if [ "$$NUMPY_NN_SANDBOX" = off ]; then \
 	    echo "WARNING: no bwrap and NUMPY_NN_SANDBOX=off: student code will run WITHOUT the sandbox."; \
@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml jupyter-config/jupyter_serve
 	  else \
 	    echo "ERROR: bubblewrap (bwrap) is missing: grading runs student code in its sandbox."; \
 	    echo "Install it (e.g. sudo apt-get install bubblewrap), or grade without isolation"; \
-	    echo "at your own risk with NUMPY_NN_SANDBOX=off (see README, Sandbox)."; \
+	    echo "at your own risk with NUMPY_NN_SANDBOX=off (see docs/autograding.md, section Sandbox)."; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -84,7 +84,7 @@ c.GenerateFeedback.preprocessors = (
     + _feedback[_after_grades:] + [FeedbackTableStyle]
 )
 
-# --- Deadlines, due date, grade export, LMS intake (see README "Deadlines, extensions, export, LMS intake") ---
+# --- Deadlines, due date, grade export, LMS intake (see docs/deadlines_and_export.md) ---
 # Soft deadline: at most full points; hard deadline: at most half; later: 0.
 # A date alone means the end of that day (the following midnight, which is itself on time).
 from gradekit.deadlines import SoftHardDeadlines  # noqa: E402
@@ -109,7 +109,7 @@ c.FileNameCollectorPlugin.named_regexp = (
 # A notebook under another name would be copied where autograde cannot grade it: skip and report it.
 c.ZipCollectApp.strict = True
 
-# --- Sandbox (gradekit/autograded/sandbox.py, README "Sandbox") ---
+# --- Sandbox (gradekit/autograded/sandbox.py, docs/autograding.md "Sandbox") ---
 # Every grading kernel runs in bubblewrap: no network, no view of the course,
 # memory/process/file-size caps. `nbgrader validate` executes through the same
 # preprocessor. The hook stops autograding, before any submission is touched,
@@ -136,7 +136,7 @@ c.Autograde.post_convert_hook = _records.after
 if AutogradeApp.initialized():  # this process is `nbgrader autograde`
     discard_interrupted(os.path.join(COURSE_ROOT, c.CourseDirectory.autograded_directory))
 
-# --- Class-scale autograding (gradekit/autograded/parallel.py, README "Grading a big course") ---
+# --- Class-scale autograding (gradekit/autograded/parallel.py, docs/autograding.md "Grading a big course") ---
 # NUMPY_NN_DB_URL (e.g. postgresql://grader:...@db-host/numpy_nn) replaces the SQLite gradebook
 # for every nbgrader command; parallel graders on SQLite wait for its lock instead of failing.
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE, wait_for_sqlite_lock  # noqa: E402

@@ -3,8 +3,8 @@
 The tiny assignment (tests/tiny_course.py) has its own grade ids, points, a hidden
 test and a manually graded answer; nothing of it is known to gradekit. It is graded,
 graded by hand, exported, tabulated, reported, given an extension and fed back, on
-the SQLite gradebook and on a real PostgreSQL server (NUMPY_NN_DB_URL, as the README's
-big-course route sets it).
+the SQLite gradebook and on a real PostgreSQL server (NUMPY_NN_DB_URL, as
+docs/autograding.md "Across machines" sets it).
 """
 import csv
 import subprocess

@@ -15,7 +15,7 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-# A gradebook URL in this variable replaces the one in nbgrader_config.py (see README).
+# A gradebook URL in this variable replaces the one in nbgrader_config.py (see docs/autograding.md "Gradebook").
 DB_URL_VARIABLE = "NUMPY_NN_DB_URL"
 
 _busy_timeout_ms = None

@@ -8,8 +8,8 @@ worker, so a crash costs only that student; a failed attempt is retried once
 (with --force), and a student that fails twice is reported while the batch goes
 on. Without --scheduler the tasks run on a local Dask cluster of --workers
 single-threaded workers; with it, on an existing cluster, whose workers must see
-the course directory at the same path and run the kit's venv (README "Grading a
-big course"). A student whose autograded folder holds an unfinished grading (its
+the course directory at the same path and run the kit's venv (docs/autograding.md
+"Across machines"). A student whose autograded folder holds an unfinished grading (its
 grader was killed or its machine lost) is graded again, never skipped. Logs:
 <course>/reports/autograde/<assignment>/<student>.log and summary.json. Exit code 1
 if any student failed or the Dask scheduler was lost.
