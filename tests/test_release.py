@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from gradekit import ASSIGNMENT
-from gradekit.course import release_notebook
+from gradekit.course import REPO_ROOT, release_notebook
 from gradekit.dev.execution import errors, execute_notebook
 from gradekit.dev.source import read_master, secret_lines
 
@@ -39,6 +39,14 @@ def released(released_course):
 def test_release_holds_the_notebook_util_and_self_check(release_dir):
     assert sorted(p.name for p in release_dir.iterdir()) == [
         f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
+
+
+def test_committed_release_is_what_source_generates(release_dir):
+    """release/numpy_nn/ in git is what students get: it must be regenerated (make release) with source/."""
+    committed = REPO_ROOT / "release" / ASSIGNMENT
+    assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in release_dir.iterdir())
+    stale = [p.name for p in release_dir.iterdir() if (committed / p.name).read_bytes() != p.read_bytes()]
+    assert not stale, f"release/{ASSIGNMENT}/ is out of date with source/ ({', '.join(stale)}): run make release"
 
 
 def test_no_secret_line_reaches_any_released_file(release_dir):
