@@ -11,13 +11,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
 
 from gradekit import ASSIGNMENT, TESTS
 from gradekit.autograded.execute import ResilientExecute
-from jupyter_client import KernelManager
-from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
-
 from gradekit.autograded.sandbox import SANDBOX_SWITCH, SandboxProvisioner, bwrap_command
 from gradekit.course import REPO_ROOT, copy_course, grading_environment, run_nbgrader, tool_environment
 from gradekit.submitted.samples import SAMPLES_DIR, load_sample, place_samples
@@ -337,3 +337,17 @@ def test_a_plain_kernel_manager_is_not_sandboxed(tmp_path):
         km.shutdown_kernel(now=True)
     assert "bwrap" not in "".join(texts)
     assert "".join(texts).strip()  # the probe did print PID 1's name
+
+
+def test_sandbox_settings_reach_the_provisioner():
+    """c.SandboxProvisioner.* in the grader's config applies to the grading kernel's provisioner."""
+    config = Config()
+    config.SandboxProvisioner.process_limit = 7
+    config.SandboxProvisioner.read_only_paths = ["/srv/data"]
+    preprocessor = ResilientExecute(sandbox=True, kernel_name="python3", config=config)
+    preprocessor.nb = new_notebook()
+    kernel_manager = preprocessor.create_kernel_manager()
+    provisioner = KernelProvisionerFactory.instance().create_provisioner_instance(
+        "test", kernel_manager.kernel_spec, parent=kernel_manager)
+    assert (provisioner.process_limit, provisioner.read_only_paths) == (7, ["/srv/data"])
+    assert provisioner.file_size_limit_mb == 256  # the rest keeps its defaults
