@@ -11,6 +11,10 @@ and rlimits on memory, processes and file size.
 If the grader runs as root, rlimits on processes do not apply to root and a
 user namespace would still map the kernel to root, so bwrap runs privileged and
 `setpriv` turns the kernel into an unprivileged uid (sandbox_uid) inside it.
+
+The wrapping is a jupyter_client kernel provisioner (SandboxProvisioner, entry point
+"numpy-nn-sandbox"); grading kernels get it through kernel specs that name it
+(SandboxKernelSpecs, given by ResilientExecute to its kernel manager only).
 """
 import os
 import shutil
