@@ -116,7 +116,9 @@ c.ZipCollectApp.strict = True
 # when bwrap is missing and NUMPY_NN_SANDBOX=off was not given.
 from nbgrader.validator import Validator  # noqa: E402
 
-# Validator.preprocessors has no config tag: its class default is the only way in.
+# Validator.preprocessors has no config tag: its class default is the only way in. Kept on purpose:
+# validate's own Execute cannot be given the sandbox's kernel specs by config (docs/sandbox.md, Decisions);
+# ResilientExecute's kernels reach bwrap through the public provisioner (sandbox.SandboxProvisioner).
 Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
                                          for p in Validator.class_traits()["preprocessors"].default()]
 

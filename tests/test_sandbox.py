@@ -11,11 +11,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
 
 from gradekit import ASSIGNMENT, TESTS
 from gradekit.autograded.execute import ResilientExecute
-from gradekit.autograded.sandbox import SANDBOX_SWITCH, bwrap_command
+from gradekit.autograded.sandbox import SANDBOX_SWITCH, SandboxProvisioner, bwrap_command
 from gradekit.course import REPO_ROOT, copy_course, grading_environment, run_nbgrader, tool_environment
 from gradekit.dev.samples import SAMPLES_DIR, load_sample, place_samples
 
@@ -280,9 +283,71 @@ def test_the_memory_cap_is_set_once_for_sandboxed_kernels(limit_mb):
     preprocessor = ResilientExecute(sandbox=True, memory_limit_mb=limit_mb, kernel_name="python3")
     preprocessor.nb = new_notebook()
     kernel_manager = preprocessor.create_kernel_manager()
-    assert kernel_manager.memory_limit_mb == limit_mb
+    provisioner = KernelProvisionerFactory.instance().create_provisioner_instance(
+        "test", kernel_manager.kernel_spec, parent=kernel_manager)
+    assert isinstance(provisioner, SandboxProvisioner)
+    assert provisioner.memory_limit_mb == limit_mb
     command = bwrap_command(["python3"], workdir=Path("/w"), scratch=Path("/s"), runtime_dir=Path("/r"),
-                            memory_mb=kernel_manager.memory_limit_mb, processes=32, file_size_mb=10,
+                            memory_mb=provisioner.memory_limit_mb, processes=32, file_size_mb=10,
                             tmp_size_mb=16, env={})
     caps = [arg for arg in command if arg.startswith("--as=")]
     assert caps == ([f"--as={limit_mb * 2 ** 20}"] if limit_mb else [])
+
+
+# --- the provisioner: grading kernels only -----------------------------------------------------
+
+PROBE = "print(open('/proc/1/cmdline').read().split(chr(0))[0])"
+
+
+def test_a_grading_kernel_is_started_by_the_sandbox_provisioner(tmp_path):
+    """ResilientExecute's kernel: SandboxProvisioner, PID 1 of its namespace is bwrap, ipc, message interrupts."""
+    notebook = new_notebook(cells=[new_code_cell(PROBE)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = ResilientExecute(sandbox=True, timeout=60)
+    seen = {}
+
+    def record(**_):
+        seen.update(provisioner=type(executor.km.provisioner), transport=executor.km.transport,
+                    interrupt=executor.km.kernel_spec.interrupt_mode,
+                    folder=executor.km.provisioner.sandbox_dir)
+
+    executor.on_notebook_start = record
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    assert seen["provisioner"] is SandboxProvisioner
+    assert (seen["transport"], seen["interrupt"]) == ("ipc", "message")
+    assert notebook.cells[0].outputs[0].text.strip() == "bwrap"
+    assert not seen["folder"].exists()  # the runtime folder and the copy are gone with the kernel
+
+
+def test_a_plain_kernel_manager_is_not_sandboxed(tmp_path):
+    """A TA's own kernel (jupyter_client's default KernelManager) keeps the local provisioner and the host."""
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(tmp_path))
+    try:
+        assert type(km.provisioner) is LocalProvisioner
+        assert km.transport == "tcp"
+        client = km.blocking_client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        texts = []
+        client.execute_interactive(PROBE, timeout=60,
+                                   output_hook=lambda msg: texts.append(msg["content"].get("text", "")))
+        client.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+    assert "bwrap" not in "".join(texts)
+    assert "".join(texts).strip()  # the probe did print PID 1's name
+
+
+def test_sandbox_settings_reach_the_provisioner():
+    """c.SandboxProvisioner.* in the grader's config applies to the grading kernel's provisioner."""
+    config = Config()
+    config.SandboxProvisioner.process_limit = 7
+    config.SandboxProvisioner.read_only_paths = ["/srv/data"]
+    preprocessor = ResilientExecute(sandbox=True, kernel_name="python3", config=config)
+    preprocessor.nb = new_notebook()
+    kernel_manager = preprocessor.create_kernel_manager()
+    provisioner = KernelProvisionerFactory.instance().create_provisioner_instance(
+        "test", kernel_manager.kernel_spec, parent=kernel_manager)
+    assert (provisioner.process_limit, provisioner.read_only_paths) == (7, ["/srv/data"])
+    assert provisioner.file_size_limit_mb == 256  # the rest keeps its defaults

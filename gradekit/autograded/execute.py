@@ -14,7 +14,6 @@ import os
 import resource
 import time
 
-from jupyter_client import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Bool, Dict, Integer, default
@@ -23,7 +22,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
 
 from gradekit.course import SINGLE_THREADED
-from gradekit.autograded.sandbox import (SANDBOX_SWITCH, UNAVAILABLE, UNSANDBOXED_WARNING, SandboxedKernelManager,
+from gradekit.autograded.sandbox import (SANDBOX_SWITCH, UNAVAILABLE, UNSANDBOXED_WARNING, SandboxKernelSpecs,
                                          SandboxUnavailable, bwrap_available, sandbox_requested)
 
 KERNEL_DIED = ("KernelDied",
@@ -73,7 +72,7 @@ class ResilientExecute(Execute):
     ).tag(config=True)
 
     sandbox = Bool(
-        help=f"Run the kernel in the bubblewrap sandbox (SandboxedKernelManager). Default: on, "
+        help=f"Run the kernel in the bubblewrap sandbox (sandbox.SandboxProvisioner). Default: on, "
              f"unless the environment variable {SANDBOX_SWITCH}=off."
     ).tag(config=True)
 
@@ -81,17 +80,13 @@ class ResilientExecute(Execute):
     def _sandbox_default(self):
         return sandbox_requested()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # nbgrader's Execute passes its kernel manager as an argument, which config cannot override
-        self.kernel_manager_class = SandboxedKernelManager if self.sandbox else AsyncKernelManager
-
     def create_kernel_manager(self):
         if self.sandbox and not bwrap_available():
             raise SandboxUnavailable(UNAVAILABLE)
         km = super().create_kernel_manager()
         if self.sandbox:
-            km.memory_limit_mb = self.memory_limit_mb
+            # the kernel spec names the sandbox provisioner (jupyter_client's public launch hook)
+            km.kernel_spec_manager = SandboxKernelSpecs(data_dir=km.data_dir, memory_limit_mb=self.memory_limit_mb)
         return km
 
     def start_new_kernel(self, **kwargs):

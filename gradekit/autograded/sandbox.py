@@ -11,6 +11,10 @@ and rlimits on memory, processes and file size.
 If the grader runs as root, rlimits on processes do not apply to root and a
 user namespace would still map the kernel to root, so bwrap runs privileged and
 `setpriv` turns the kernel into an unprivileged uid (sandbox_uid) inside it.
+
+The wrapping is a jupyter_client kernel provisioner (SandboxProvisioner, entry point
+"numpy-nn-sandbox"); grading kernels get it through kernel specs that name it
+(SandboxKernelSpecs, given by ResilientExecute to its kernel manager only).
 """
 import os
 import shutil
@@ -18,8 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jupyter_client import AsyncKernelManager
-from traitlets import Integer, List, Unicode, default
+from typing import Any
+
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Instance, Integer, List, Unicode
 
 SANDBOX_SWITCH = "NUMPY_NN_SANDBOX"
 OFF_VALUES = ("off", "0", "no", "false")
@@ -123,10 +131,18 @@ def bwrap_command(kernel_cmd, *, workdir, scratch, runtime_dir, memory_mb, proce
     return args + list(kernel_cmd)
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels run in bubblewrap and talk over unix sockets."""
+PROVISIONER_NAME = "numpy-nn-sandbox"  # entry point in group jupyter_client.kernel_provisioners (pyproject.toml)
 
-    # Not configured here: ResilientExecute.memory_limit_mb is the one setting, sandbox or not.
+
+class SandboxProvisioner(LocalProvisioner):
+    """A jupyter_client kernel provisioner: the kernel runs in bubblewrap and talks over unix sockets.
+
+    Used by a kernel whose spec names it (`metadata.kernel_provisioner.provisioner_name`); the kit's
+    grading kernels get such a spec from `SandboxKernelSpecs`. Configurable as `c.SandboxProvisioner.*`.
+    """
+
+    # Not configured here: ResilientExecute.memory_limit_mb is the one setting, sandbox or not
+    # (it arrives through the kernel spec's provisioner config).
     memory_limit_mb = Integer(0, help="Address-space cap of the kernel in MiB (0: none).")
     process_limit = Integer(
         128, help="Processes and threads the kernel may have (ipykernel alone uses about 10)."
@@ -143,34 +159,54 @@ class SandboxedKernelManager(AsyncKernelManager):
     ).tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
 
-    @default("transport")
-    def _sandbox_transport(self):
-        return "ipc"
+    sandbox_dir = Instance(Path, allow_none=True,
+                           help="Per-kernel host folder: runtime/ (connection file, sockets) and work/ (the copy).")
 
-    async def _async_pre_start_kernel(self, **kw):
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        """Put the connection file and ipc sockets in a private folder, then let LocalProvisioner write it.
+
+        Args:
+            kwargs: the kernel manager's launch arguments.
+        Returns:
+            The launch arguments for `launch_kernel`.
+        """
         if not bwrap_available(self.bwrap):
             raise SandboxUnavailable(UNAVAILABLE)
-        self._sandbox_dir = Path(tempfile.mkdtemp(prefix="numpy-nn-kernel-"))
-        runtime = self._sandbox_dir / "runtime"
-        runtime.mkdir()
-        self.connection_file = str(runtime / "kernel.json")
-        self.ip = str(runtime / "kernel-ipc")
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        if self.sandbox_dir is None:  # a restart keeps the folder and its connection file
+            self.sandbox_dir = Path(tempfile.mkdtemp(prefix="numpy-nn-kernel-"))
+            (self.sandbox_dir / "runtime").mkdir()
+        runtime = self.sandbox_dir / "runtime"
+        km = self.parent
+        # no network in the sandbox: ZeroMQ over unix sockets, which live in the bound runtime folder
+        km.transport = "ipc"
+        km.cache_ports = False
+        km.connection_file = str(runtime / "kernel.json")
+        km.ip = str(runtime / "kernel-ipc")
         # bwrap does not pass signals on: interrupt over the control channel
         self.kernel_spec.interrupt_mode = "message"
-        return kernel_cmd, kw
+        return await super().pre_launch(**kwargs)
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
-        scratch = self._sandbox_dir / "work"
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        """Start the kernel command inside bwrap, on a throw-away copy of its working folder.
+
+        Args:
+            cmd: the kernel command (from the kernel spec).
+            kwargs: Popen arguments (cwd, env) prepared by `pre_launch`.
+        Returns:
+            The connection info of the kernel.
+        """
+        workdir = Path(kwargs.get("cwd") or os.getcwd()).resolve()
+        runtime = Path(self.parent.connection_file).parent
+        scratch = self.sandbox_dir / "work"
+        if scratch.exists():  # restart: a fresh copy
+            shutil.rmtree(scratch)
         # A copy: nothing the kernel writes reaches files nbgrader will later write through.
         shutil.copytree(workdir, scratch, symlinks=True)
         run_as_uid = self.sandbox_uid if os.geteuid() == 0 else None
         if run_as_uid is not None:
-            for path in (self._sandbox_dir, scratch, *scratch.rglob("*"), *Path(self.connection_file).parent.rglob("*"),
-                         Path(self.connection_file).parent):
+            for path in (self.sandbox_dir, scratch, *scratch.rglob("*"), *runtime.rglob("*"), runtime):
                 os.chown(path, run_as_uid, run_as_uid, follow_symlinks=False)
-        grader_env = kw.get("env") or os.environ
+        grader_env = kwargs.get("env") or os.environ
         env = {name: grader_env[name] for name in PASSED_ENV if name in grader_env}
         venv_bin = Path(sys.prefix) / "bin"
         env.update(HOME="/tmp", TMPDIR="/tmp", PATH=f"{venv_bin}:/usr/local/bin:/usr/bin:/bin")
@@ -178,18 +214,39 @@ class SandboxedKernelManager(AsyncKernelManager):
         if env.get("MNIST_PATH") and Path(env["MNIST_PATH"]).exists():
             read_only.append(Path(env["MNIST_PATH"]).resolve())
         command = bwrap_command(
-            kernel_cmd, workdir=workdir, scratch=scratch, runtime_dir=Path(self.connection_file).parent,
+            cmd, workdir=workdir, scratch=scratch, runtime_dir=runtime,
             memory_mb=self.memory_limit_mb, processes=self.process_limit, file_size_mb=self.file_size_limit_mb,
             tmp_size_mb=self.tmp_size_mb, env=env, run_as_uid=run_as_uid, read_only=read_only, bwrap=self.bwrap)
-        kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.log.debug("Sandboxed kernel: %s", " ".join(command))
-        return await super()._async_launch_kernel(command, **kw)
+        return await super().launch_kernel(command, **kwargs)
 
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart and getattr(self, "_sandbox_dir", None):
-            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
-            self._sandbox_dir = None
+    async def cleanup(self, restart: bool = False) -> None:
+        """Remove the kernel's folder (runtime files and the copy), except before a restart.
 
-    # AsyncKernelManager binds this name to the base class's coroutine; nbclient calls it directly
-    cleanup_resources = _async_cleanup_resources
+        Args:
+            restart: True if the kernel is about to be started again.
+        """
+        await super().cleanup(restart=restart)
+        if not restart and self.sandbox_dir is not None:
+            shutil.rmtree(self.sandbox_dir, ignore_errors=True)
+            self.sandbox_dir = None
+
+
+class SandboxKernelSpecs(KernelSpecManager):
+    """Kernel specs that name `SandboxProvisioner`: give this to a kernel manager to sandbox its kernel."""
+
+    memory_limit_mb = Integer(0, help="Address-space cap handed to the provisioner, in MiB (0: none).")
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        """The installed kernel spec, with the sandbox provisioner in its metadata.
+
+        Args:
+            kernel_name: name of an installed kernel (e.g. python3).
+        Returns:
+            A kernel spec whose kernel runs in the sandbox.
+        """
+        spec = super().get_kernel_spec(kernel_name)
+        spec.metadata = {**spec.metadata, "kernel_provisioner": {
+            "provisioner_name": PROVISIONER_NAME, "config": {"memory_limit_mb": self.memory_limit_mb}}}
+        return spec
