@@ -17,7 +17,8 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from gradekit.autograded.completion import RECORD, GradingRecord, discard_interrupted, is_unfinished, read_record
+from gradekit.autograded.completion import (NO_SWEEP, RECORD, GradingRecord, discard_interrupted, is_unfinished,
+                                           read_record)
 from gradekit.course import grading_environment
 from tiny_course import EXPECTED_POINTS, TINY, tiny_course
 
@@ -133,6 +134,9 @@ def test_the_sweep_keeps_live_gradings_and_finished_ones(tmp_path):
     (live / RECORD).write_text(json.dumps(record.__dict__))
     (dead / RECORD).write_text(json.dumps({**record.__dict__, "boot": "an earlier boot"}))
     (garbled / RECORD).write_text('{"host": ')  # killed while writing it
+    with pytest.MonkeyPatch.context() as patch:  # the kit's own graders: the kit regrades these itself
+        patch.setenv(NO_SWEEP, "1")
+        assert discard_interrupted(autograded) == [] and dead.exists()
     assert sorted(discard_interrupted(autograded)) == sorted([dead, garbled])
     assert live.exists() and finished.exists() and not dead.exists() and not garbled.exists()
 

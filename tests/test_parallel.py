@@ -21,6 +21,7 @@ from nbgrader.api import Gradebook
 
 from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.autograded import parallel
+from gradekit.autograded.completion import NO_SWEEP
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import REPO_ROOT, copy_course, grading_environment
 from gradekit.dev.samples import place_samples
@@ -207,6 +208,8 @@ def test_each_grader_gets_one_blas_thread_and_the_gradebook_url(monkeypatch, tmp
     assert seen["command"][1:] == ["-m", "nbgrader", "autograde", ASSIGNMENT, "--student=ivanov", "--force"]
     assert {seen["env"][v] for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")} == {"1"}
     assert seen["env"][DB_URL_VARIABLE] == "postgresql://h/db" and seen["cwd"] == str(tmp_path)
+    # the kit regrades unfinished gradings itself: its graders leave other students' records alone
+    assert seen["env"][NO_SWEEP] == "1"
 
 
 def test_an_unreleased_assignment_stops_before_grading(tmp_path):

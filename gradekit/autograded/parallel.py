@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradekit.autograded.completion import is_unfinished
+from gradekit.autograded.completion import NO_SWEEP, is_unfinished
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import grading_environment, tool_environment
 from gradekit.settings import CourseError, load_course
@@ -99,7 +99,7 @@ def autograde_student(course_dir, assignment, student, force=False, db_url=None,
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, f"--student={student}"]
     if force or attempt > 1 or resumed:
         command.append("--force")
-    env = grading_environment()
+    env = {**grading_environment(), NO_SWEEP: "1"}
     if db_url:
         env[DB_URL_VARIABLE] = db_url
     started, timed_out = time.monotonic(), False
