@@ -149,11 +149,6 @@ def report(course):
     return page, Tables(page.read_text(encoding="utf-8"))
 
 
-def test_reads_the_columns_the_kit_exporter_writes():
-    from gradekit.grades.export import COLUMNS
-    assert tuple(COLUMNS) == STUDENT_COLUMNS
-
-
 def test_page_references_valid_pngs_in_its_folder(report):
     page, parsed = report
     assert len(parsed.images) == 3

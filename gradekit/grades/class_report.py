@@ -21,11 +21,12 @@ import nbformat
 from nbgrader.api import MissingEntry
 
 from gradekit.cells import AssignmentCells, assignment_cells, grade_id, has_failed
+from gradekit.deadlines import LATE, ON_TIME, TOO_LATE
+from gradekit.grades.export import COLUMNS, MISSING
 from gradekit.settings import CourseError, add_course_arguments, load_course
 
-STATUSES = ("on_time", "late", "too_late", "missing")
-STUDENT_COLUMNS = ("student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
-                   "seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
+STATUSES = (ON_TIME, LATE, TOO_LATE, MISSING)
+STUDENT_COLUMNS = tuple(COLUMNS)  # the kit's export writes these, then one column per grade cell
 NUMERIC_COLUMNS = ("seconds_late", "raw_score", "late_penalty", "final_score", "max_score")
 
 
