@@ -69,6 +69,13 @@ class Course:
                               "name the assignment on the command line")
         return names[0]
 
+    def stubs(self) -> tuple[str, str]:
+        """(code stub, text stub) that nbgrader puts where students write (ClearSolutions, as configured)."""
+        from nbgrader.preprocessors import ClearSolutions
+
+        clear = ClearSolutions(config=self.config)
+        return clear.code_stub.get("python", ""), clear.text_stub
+
     def gradebook(self) -> Gradebook:
         """The course's gradebook; it must exist (an SQLite file is never created here by accident)."""
         sqlite_prefix = "sqlite:///"

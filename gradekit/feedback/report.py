@@ -22,17 +22,16 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell
+from nbgrader.utils import is_grade, is_solution
 
-from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS
 from gradekit.cells import grade_id
+from gradekit.course import REPO_ROOT
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests
+from gradekit.settings import CourseError, load_course
 
 # Cells about how the notebook is graded and handed in: instructions, not report content.
 INSTRUCTION_CELLS = ("how_to", "report_requirements")
 PLOT_CELLS = ("plot_original", "plot_learnt")
-# nbgrader_config.py: ClearSolutions.code_stub / text_stub.
-CODE_STUB = "raise NotImplementedError()"
-TEXT_STUB = "ВАШ ОТВЕТ ЗДЕСЬ"
 # The notebook's own placeholders ("_впишите фамилию и имя_", "_Кратко опишите..._").
 PLACEHOLDER = re.compile(r"впишите|кратко опишите", re.IGNORECASE)
 
@@ -92,16 +91,32 @@ def lab_title(notebook):
     return ""
 
 
-def is_unanswered(text):
-    return not text.strip() or TEXT_STUB in text or bool(PLACEHOLDER.search(text))
+def course_stubs(course_dir=REPO_ROOT):
+    """(code stub, text stub) of the course: the code stub's last line (its `raise ...`), the text stub."""
+    code, text = load_course(course_dir).stubs()
+    lines = [line for line in code.splitlines() if line.strip()]
+    return (lines[-1].strip() if lines else ""), text.strip()
+
+
+def is_unanswered(text, text_stub):
+    return not text.strip() or (text_stub and text_stub in text) or bool(PLACEHOLDER.search(text))
 
 
 def has_image(cell):
     return any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
 
 
-def report_warnings(notebook):
-    """Russian warnings about what the report still lacks (empty when it is complete)."""
+def report_warnings(notebook, stubs=None):
+    """Russian warnings about what the report still lacks (empty when it is complete).
+
+    Args:
+        notebook: a filled-in (or autograded) notebook.
+        stubs: (code stub, text stub) as course_stubs() gives them; default: this course's.
+
+    Returns:
+        The warnings, in Russian.
+    """
+    code_stub, text_stub = stubs or course_stubs()
     warnings = []
     student, group = title_block(notebook)
     if not given(student):
@@ -117,21 +132,23 @@ def report_warnings(notebook):
             warnings.append(f"нет раздела «{name}»")
 
     cells = cells_by_grade_id(notebook)
-    for answer in AUTOGRADED_ANSWERS:
-        if answer not in cells:
-            warnings.append(f"нет ячейки с решением {answer}")
-        elif CODE_STUB in cells[answer].source:
+    # the answers are the notebook's own solution cells (nbgrader metadata): code ones, then the written ones
+    code_answers = [grade_id(c) for c in notebook.cells if c.cell_type == "code" and is_solution(c) and grade_id(c)]
+    manual_answers = [grade_id(c) for c in notebook.cells
+                      if c.cell_type == "markdown" and is_solution(c) and is_grade(c) and grade_id(c)]
+    for answer in code_answers:
+        if code_stub and code_stub in cells[answer].source:
             warnings.append(f"решение {answer} не написано (осталась заготовка NotImplementedError)")
     if not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"):
         warnings.append("блокнот не выполнен: в отчёте не будет результатов и графиков")
     elif not all(name in cells and has_image(cells[name]) for name in PLOT_CELLS):
         warnings.append("нет графиков t-SNE (выполните ячейки с plot_embedding)")
-    for answer in MANUAL_ANSWERS:
-        if answer not in cells or is_unanswered(cells[answer].source):
+    for answer in manual_answers:
+        if is_unanswered(cells[answer].source, text_stub):
             warnings.append(f"нет ответа в ячейке {answer}")
     conclusions = [cell for cell in notebook.cells
                    if cell.cell_type == "markdown" and re.match(r"#+\s*Выводы", cell.source.strip())]
-    if conclusions and is_unanswered(re.sub(r"^#+\s*Выводы", "", conclusions[0].source.strip())):
+    if conclusions and is_unanswered(re.sub(r"^#+\s*Выводы", "", conclusions[0].source.strip()), text_stub):
         warnings.append("раздел «Выводы» не заполнен")
     return warnings
 
@@ -183,13 +200,13 @@ def print_pdf(html_path, pdf_path, browser):
                        check=True, capture_output=True, timeout=300)
 
 
-def write_report(notebook_path, out_dir=None, pdf=False, log=print):
+def write_report(notebook_path, out_dir=None, pdf=False, log=print, stubs=None):
     """Write NAME_report.html (and .pdf) next to the notebook or into out_dir; return the paths written."""
     notebook_path = Path(notebook_path)
     out_dir = Path(out_dir) if out_dir else notebook_path.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = nbformat.read(notebook_path, as_version=4)
-    for warning in report_warnings(notebook):
+    for warning in report_warnings(notebook, stubs):
         log(f"Внимание: {warning}.")
     html_path = out_dir / f"{notebook_path.stem}_report.html"
     html_path.write_text(render_html(notebook), encoding="utf-8")
@@ -216,8 +233,14 @@ def main(argv=None):
     parser.add_argument("notebook", help="выполненный блокнот .ipynb")
     parser.add_argument("--out", help="папка для отчёта (по умолчанию — папка блокнота)")
     parser.add_argument("--pdf", action="store_true", help="также напечатать отчёт в PDF (нужен Chromium)")
+    parser.add_argument("--course-dir", default=".",
+                        help="папка курса с nbgrader_config.py (заготовки ответов); по умолчанию текущая или курс набора")
     args = parser.parse_args(argv)
-    write_report(args.notebook, args.out, args.pdf, log=lambda message: print(message, file=sys.stderr))
+    try:
+        stubs = course_stubs(args.course_dir)
+    except CourseError:
+        stubs = course_stubs()
+    write_report(args.notebook, args.out, args.pdf, log=lambda message: print(message, file=sys.stderr), stubs=stubs)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ from traitlets.config import Configurable
 from gradekit.cells import grade_id
 from gradekit.settings import CourseError, load_course
 
-DEFAULT_TEXT_STUB = "ВАШ ОТВЕТ ЗДЕСЬ"
 PRINTED_PAIRS = 20  # flagged pairs listed in the command's output; all of them are in the CSV
 
 
@@ -74,7 +73,7 @@ class Similarity(Configurable):
         "How many of the most similar pairs the report lists, each with a side-by-side page (flagged "
         "pairs come first; all flagged pairs are in the CSV)."
     )).tag(config=True)
-    text_stub = Unicode(DEFAULT_TEXT_STUB, help=(
+    text_stub = Unicode(help=(
         "Stub text of the released manual answers; ignored in answers. Defaults to c.ClearSolutions.text_stub."
     )).tag(config=True)
 
@@ -107,7 +106,7 @@ class AnswerReader:
         text_stub: the stub text of manual answers.
     """
 
-    def __init__(self, release_notebooks: list[nbformat.NotebookNode], text_stub: str = DEFAULT_TEXT_STUB):
+    def __init__(self, release_notebooks: list[nbformat.NotebookNode], text_stub: str = ""):
         self.text_stub = text_stub.strip()
         self.released_code = [cell.source for nb in release_notebooks for cell in nb.cells
                               if cell.cell_type == "code" and cell.source.strip()]
@@ -438,9 +437,11 @@ def compare_submissions(students: list[Submission], references: list[Submission]
 
 def load_settings(config) -> Similarity:
     """The Similarity settings of a loaded course config; the text stub defaults to nbgrader's."""
+    from nbgrader.preprocessors import ClearSolutions
+
     settings = Similarity(config=config)
-    if "text_stub" not in config.Similarity and "text_stub" in config.ClearSolutions:
-        settings.text_stub = config.ClearSolutions.text_stub
+    if "text_stub" not in config.Similarity:
+        settings.text_stub = ClearSolutions(config=config).text_stub
     return settings
 
 
