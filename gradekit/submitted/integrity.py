@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from gradekit import ASSIGNMENT
 from gradekit.cells import grade_id
+from gradekit.settings import CourseError, add_course_arguments, load_course
 
 PROTECTED_MODULES = {"np", "numpy", "builtins", "__builtins__", "util", "sklearn", "math"}
 SUSPICIOUS_CALLS = {"globals", "locals", "vars", "get_ipython", "exec", "eval", "compile", "__import__",
@@ -113,20 +113,37 @@ def scan_notebook(student, notebook, protected, released_sources):
     return findings
 
 
-def scan_course(course_dir, assignment=ASSIGNMENT):
-    course_dir = Path(course_dir)
-    release = nbformat.read(course_dir / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-    protected = protected_cells(release)
-    released_sources = {cell.source.strip() for cell in release.cells}
+def scan_course(course_dir, assignment=None):
+    """Findings for every submitted notebook of the assignment, each compared with its released notebook.
+
+    Args:
+        course_dir: the course directory.
+        assignment: default: the only assignment under source/.
+
+    Returns:
+        The findings, student by student.
+    """
+    course = load_course(course_dir)
+    assignment = assignment or course.default_assignment()
+    release_dir = course.assignment_dir("release", None, assignment)
+    releases = {path.name: nbformat.read(path, as_version=4) for path in sorted(release_dir.glob("*.ipynb"))}
+    if not releases:
+        raise CourseError(f"{release_dir}: no released notebook (run nbgrader generate_assignment {assignment})")
     findings = []
-    for path in sorted(course_dir.glob(f"submitted/*/{assignment}/*.ipynb")):
+    for path in sorted(course.directory("submitted").glob(f"*/{assignment}/*.ipynb")):
         student = path.parent.parent.name
+        release = releases.get(path.name)
+        if release is None:
+            findings.append(Finding(student, path.name, 0, "a notebook the release does not have (renamed?): "
+                                    "not graded", ""))
+            continue
         try:
             notebook = nbformat.read(path, as_version=4)
         except Exception as error:  # a broken file is itself worth a line in the report
             findings.append(Finding(student, path.name, 0, f"notebook cannot be read: {error}", ""))
             continue
-        findings.extend(scan_notebook(student, notebook, protected, released_sources))
+        findings.extend(scan_notebook(student, notebook, protected_cells(release),
+                                      {cell.source.strip() for cell in release.cells}))
     return findings
 
 
@@ -143,12 +160,18 @@ def write_csv(findings, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="List suspicious code in submitted notebooks (scores unchanged).")
-    parser.add_argument("assignment", nargs="?", default=ASSIGNMENT)
-    parser.add_argument("--course-dir", default=".")
+    parser.add_argument("assignment", nargs="?", help="default: the only assignment under source/")
+    add_course_arguments(parser, gradebook=False)
     parser.add_argument("--output", default=None, help="CSV path (default: reports/integrity_<assignment>.csv)")
     args = parser.parse_args(argv)
-    findings = scan_course(args.course_dir, args.assignment)
-    output = args.output or Path(args.course_dir) / "reports" / f"integrity_{args.assignment}.csv"
+    try:
+        course = load_course(args.course_dir)
+        assignment = args.assignment or course.default_assignment()
+        findings = scan_course(course.root, assignment)
+    except CourseError as error:
+        print(f"integrity: error: {error}", file=sys.stderr)
+        return 2
+    output = args.output or course.root / "reports" / f"integrity_{assignment}.csv"
     write_csv(findings, output)
     flagged = sorted({f.student for f in findings})
     print(f"{len(findings)} findings for {len(flagged)} students -> {output}")
