@@ -111,5 +111,10 @@ def test_runaway_memory_fails_its_cell_instead_of_the_machine(graded_courses):
     # fails first (the kernel dies, its outputs never arrive or come garbled): all end in a failure,
     # not a timeout.
     error = error_text(outputs["test_train"])
-    assert any(name in error for name in ("MemoryError", "KernelDied", "OutputLost", "KernelLost", "NotExecuted")), error
-    assert "CellTimeoutError" not in error
+    assert any(name in error for name in ("MemoryError", "KernelDied", "OutputLost", "KernelLost", "NotExecuted",
+                                          "CellTimeoutError")), error
+    if "CellTimeoutError" in error:
+        # Seen once (CI of 467bb7d): MemoryError inside the kernel's own exception handling, after which
+        # the kernel hung until the test cell's time limit. The cap acted first; a plain timeout would not do.
+        streams = "".join(o.get("text", "") for o in outputs["test_train"] if o.output_type == "stream")
+        assert "MemoryError" in streams, "the cell ran into its time limit without reaching the memory cap"
