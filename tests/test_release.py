@@ -1,4 +1,4 @@
-"""The student release: only the notebook, util.py and the self-check, no secret, and it runs up to the student's work."""
+"""The student release: only the notebook, util.py with mnist_loader.py and the self-check, no secret, and it runs up to the student's work."""
 import re
 
 import nbformat
@@ -38,7 +38,7 @@ def released(released_course):
 
 def test_release_holds_the_notebook_util_and_self_check(release_dir):
     assert sorted(p.name for p in release_dir.iterdir()) == [
-        f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
+        "mnist_loader.py", f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
 
 
 def test_committed_release_is_what_source_generates(release_dir):
