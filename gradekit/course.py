@@ -10,7 +10,7 @@ from gradekit import ASSIGNMENT
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What a course directory needs before `nbgrader generate_assignment` runs.
-COURSE_FILES = ["nbgrader_config.py", "util.py", "source", "rubric.yaml"]
+COURSE_FILES = ["nbgrader_config.py", "util.py", "mnist_loader.py", "source", "rubric.yaml"]
 
 
 def copy_course(destination, repo_root=REPO_ROOT):
@@ -21,7 +21,7 @@ def copy_course(destination, repo_root=REPO_ROOT):
         source = Path(repo_root) / name
         target = destination / name
         if source.is_dir():
-            # symlinks=True keeps source/numpy_nn/util.py a link to the top-level util.py
+            # symlinks=True keeps source/numpy_nn/util.py (and mnist_loader.py) links to the top-level files
             shutil.copytree(source, target, symlinks=True,
                             ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         else:

@@ -28,7 +28,8 @@ def test_hidden_loss_check_catches_a_loss_the_visible_test_accepts(tmp_path):
     cells["gradient_import"] = new_code_cell("from util import eval_numerical_gradient")  # done by test_relu
     path = tmp_path / "loss_check.ipynb"
     nbformat.write(notebook_of(cells, ["imports", "layer", "gradient_import", "loss_functions", "test_loss"]), path)
-    shutil.copy(REPO_ROOT / "util.py", tmp_path / "util.py")
+    for helper in ("util.py", "mnist_loader.py"):
+        shutil.copy(REPO_ROOT / helper, tmp_path / helper)
 
     executed = execute_notebook(path)
     test_loss = executed.cells[-1]
