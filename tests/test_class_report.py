@@ -13,8 +13,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, TESTS
-from gradekit.course import REPO_ROOT, copy_course, tool_environment
+from gradekit.course import copy_course, tool_environment
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, MASTER_NOTEBOOK, TESTS
 from gradekit.grades.class_report import STUDENT_COLUMNS, main
 from gradekit.submitted.integrity import Finding, write_csv
 
@@ -23,7 +23,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def cell_points():
     """The points of every grade cell, as the master notebook sets them (two tests are worth 0)."""
-    notebook = nbformat.read(REPO_ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    notebook = nbformat.read(MASTER_NOTEBOOK, as_version=4)
     points = {}
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})

@@ -4,9 +4,9 @@ import re
 import nbformat
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, release_notebook
 from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.source import read_master, secret_lines
 
 # Names that only students' answer cells define: in a blank release, cells that use
