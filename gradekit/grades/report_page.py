@@ -103,7 +103,7 @@ def status_rows(summary):
     return [(STATUS_LABELS[s], counts[s]) for s in counts]
 
 
-def test_rows(results):
+def result_rows(results):
     return [(r.grade_id, f"{r.points:g}", r.passed, r.judged,
              "–" if r.rate is None else f"{100 * r.rate:.0f} %", r.source if r.judged else "not judged")
             for r in results]
@@ -147,7 +147,7 @@ def render_page(out_dir, *, assignment, students, max_score, summary, results, m
         plots=plots,
         summary_rows=summary_rows(summary, max_score),
         status_rows=status_rows(summary),
-        test_rows=test_rows(results),
+        result_rows=result_rows(results),
         unjudged=[r.grade_id for r in results if not r.judged],
         manual_rows=manual_rows(manual),
         integrity_rows=integrity_rows(integrity, names),
