@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
-
+# This checkout's own course (the lab the repository ships): what copy_course copies for the demo, tests and
+# benchmarks. The kit's commands take their course from --course-dir instead (docs/decisions.md, Course layout).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What a course directory needs before `nbgrader generate_assignment` runs.
@@ -54,5 +54,10 @@ def run_nbgrader(args, course_dir, check=True, capture=False, env_extra=None):
                           text=True, capture_output=capture)
 
 
-def release_notebook(course_dir, assignment=ASSIGNMENT):
-    return Path(course_dir) / "release" / assignment / f"{assignment}.ipynb"
+def release_notebook(course_dir, assignment=None):
+    """release/<assignment>/<assignment>.ipynb; by default of the course's only assignment."""
+    from gradekit.settings import load_course  # the graders import this module only for its environments
+
+    course = load_course(course_dir)
+    assignment = assignment or course.default_assignment()
+    return course.assignment_dir("release", None, assignment) / f"{assignment}.ipynb"

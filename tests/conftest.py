@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy.engine import make_url
 
-from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, grading_environment, run_nbgrader
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import place_samples, sample_names
 
 PG_URL_VARIABLE = "NUMPY_NN_TEST_PG_URL"  # a PostgreSQL role that may create databases; .ci/run sets it

@@ -9,10 +9,10 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
-from gradekit import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.course import REPO_ROOT, run_nbgrader
-from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.dev.source import read_master
+from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
 
 HIDDEN_REGION = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.MULTILINE | re.DOTALL)
 FAILED, PASSED = "✘ Тест не пройден", "✔ Тест пройден"

@@ -19,11 +19,11 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.autograded import parallel
 from gradekit.autograded.completion import NO_SWEEP
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import REPO_ROOT, copy_course, grading_environment
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID
 from gradekit.dev.samples import place_samples
 
 from conftest import NO_POSTGRESQL, PG_URL_VARIABLE

@@ -5,9 +5,9 @@ import shutil
 import nbformat
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, SINGLE_THREADED, release_notebook, run_nbgrader
 from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.source import read_master, secret_lines
 
 # Names that only students' answer cells define: in a blank release, cells that use

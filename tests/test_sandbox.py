@@ -16,10 +16,10 @@ from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvision
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
-from gradekit import ASSIGNMENT, TESTS
 from gradekit.autograded.execute import ResilientExecute
 from gradekit.autograded.sandbox import SANDBOX_SWITCH, SandboxProvisioner, bwrap_command
 from gradekit.course import REPO_ROOT, copy_course, grading_environment, run_nbgrader, tool_environment
+from gradekit.dev.lab import ASSIGNMENT, TESTS
 from gradekit.dev.samples import SAMPLES_DIR, load_sample, place_samples
 
 from test_autograde import autograded_outputs, error_text, failing, scores_of

@@ -4,7 +4,7 @@ import re
 import jupytext
 import nbformat
 
-from gradekit import ASSIGNMENT
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.course import REPO_ROOT
 
 SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
