@@ -118,12 +118,13 @@ from jupyter_client.provisioning import KernelProvisionerFactory  # noqa: E402
 from nbgrader.apps import ValidateApp  # noqa: E402
 
 from gradekit.autograded.sandbox import PROVISIONER_NAME, sandbox_requested  # noqa: E402
+from gradekit.settings import running_command  # noqa: E402
 
 # `nbgrader validate` runs nbgrader's own Execute, whose kernel manager asks jupyter_client's
 # provisioner factory for a provisioner; the factory's default provisioner (public config) is the
 # sandbox's while validate runs. The factory is a singleton created without config, so it is created
 # here with the course config. Validate's kernel gets no memory cap (docs/sandbox.md, Decisions).
-if ValidateApp.initialized() and sandbox_requested():
+if running_command(ValidateApp) and sandbox_requested():
     c.KernelProvisionerFactory.default_provisioner_name = PROVISIONER_NAME
     KernelProvisionerFactory.instance(config=c)
 
@@ -140,7 +141,7 @@ c.CourseDirectory.ignore = c.CourseDirectory.ignore + [RECORD]  # never copied f
 _records = GradingRecords(c)
 c.Autograde.pre_convert_hook = _records.before
 c.Autograde.post_convert_hook = _records.after
-if AutogradeApp.initialized():  # this process is `nbgrader autograde`
+if running_command(AutogradeApp):  # this process is `nbgrader autograde`
     discard_interrupted(os.path.join(COURSE_ROOT, c.CourseDirectory.autograded_directory))
 
 # --- Class-scale autograding (gradekit/autograded/parallel.py, docs/autograding.md "Grading a big course") ---

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from traitlets.config import Config
+from traitlets.config import Config, MultipleInstanceError, SingletonConfigurable
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -119,3 +119,23 @@ def load_course(course_dir: str | os.PathLike = ".", db_url: str | None = None) 
     if db_url:
         config.CourseDirectory.db_url = db_url
     return Course(root, config)
+
+
+def running_command(app_class: type[SingletonConfigurable]) -> bool:
+    """Whether this process is the nbgrader command `app_class` (for code in nbgrader_config.py).
+
+    `app_class.initialized()` alone is not enough: traitlets records a command's instance on every
+    singleton class above it, so below `nbgrader generate_solution` `ValidateApp.initialized()` is
+    true as well (both derive from nbgrader's NbGrader).
+
+    Args:
+        app_class: an nbgrader application class, e.g. nbgrader.apps.ValidateApp.
+    Returns:
+        True only when the running command's application is an instance of app_class.
+    """
+    if not app_class.initialized():
+        return False
+    try:
+        return isinstance(app_class.instance(), app_class)
+    except MultipleInstanceError:  # another command's instance, seen through a shared base class
+        return False
