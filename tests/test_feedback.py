@@ -10,11 +10,11 @@ from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
 from gradekit import ASSIGNMENT, COURSE_ID, TESTS
+from gradekit.cells import hidden_regions, without_regions
 from gradekit.course import REPO_ROOT, run_nbgrader
 from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
 from gradekit.dev.source import read_master
 
-HIDDEN_REGION = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.MULTILINE | re.DOTALL)
 FAILED, PASSED = "✘ Тест не пройден", "✔ Тест пройден"
 
 
@@ -27,11 +27,11 @@ def hidden_test_lines(notebook, *visible_notebooks):
     """Meaningful lines of the hidden-test regions that occur nowhere else (given code, solutions,
     the student's own cells): none of them may reach a student."""
     visible = set()
-    for source in [HIDDEN_REGION.sub("", cell.source) for cell in notebook.cells] + [
+    for source in [without_regions(cell.source, hidden_regions(cell.source)) for cell in notebook.cells] + [
             cell.source for other in visible_notebooks for cell in other.cells]:
         visible.update(line.strip() for line in source.splitlines())
-    hidden = {line.strip() for cell in notebook.cells for region in HIDDEN_REGION.findall(cell.source)
-              for line in region.splitlines()}
+    hidden = {line.strip() for cell in notebook.cells for region in hidden_regions(cell.source)
+              for line in region.inner}
     return {line for line in hidden - visible if len(line) >= 8}
 
 

@@ -1,18 +1,20 @@
 """Reading the master notebook: its nbgrader cells and the regions students never see."""
-import re
-
 import jupytext
 import nbformat
 
 from gradekit import ASSIGNMENT
+from gradekit.cells import hidden_test_delimiters, regions, solution_delimiters, without_regions
 from gradekit.course import REPO_ROOT
 
 SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
 MASTER_NOTEBOOK = SOURCE_DIR / f"{ASSIGNMENT}.ipynb"
 MASTER_MARKDOWN = SOURCE_DIR / f"{ASSIGNMENT}.md"
 
-_REGION = re.compile(r"^\s*### BEGIN (SOLUTION|HIDDEN TESTS)\s*$(.*?)^\s*### END \1\s*$",
-                     re.MULTILINE | re.DOTALL)
+
+def _secret_regions(source):
+    """The solution and hidden-test regions of a cell, in source order."""
+    found = regions(source, *solution_delimiters()) + regions(source, *hidden_test_delimiters())
+    return sorted(found, key=lambda region: region.first)
 
 
 def nbgrader_meta(cell):
@@ -36,7 +38,7 @@ def secret_texts(notebook):
         if cell.cell_type == "markdown" and meta.get("solution"):
             texts.append(cell.source)
         else:
-            texts.extend(match.group(2) for match in _REGION.finditer(cell.source))
+            texts.extend("\n".join(region.inner) for region in _secret_regions(cell.source))
     return texts
 
 
@@ -46,7 +48,7 @@ def given_text(notebook):
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and nbgrader_meta(cell).get("solution"):
             continue
-        parts.append(_REGION.sub("", cell.source))
+        parts.append(without_regions(cell.source, _secret_regions(cell.source)))
     return "\n".join(parts)
 
 

@@ -9,10 +9,11 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
-from traitlets import Bool, List
-
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, List
+
+from gradekit.cells import regions
 
 # Lines this short (`else:`, `return x`) also occur in the visible code.
 MIN_SECRET_LINE = 8
@@ -43,21 +44,12 @@ class RedactHiddenTests(ClearHiddenTests):
     def preprocess(self, nb, resources):
         self.hidden_lines, self.hidden_cells = set(), set()
         for cell in nb.cells:
-            if self.begin_test_delimeter in cell.source and cell.get("execution_count"):
+            found = regions(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
+            if found and cell.get("execution_count"):
                 self.hidden_cells.add(str(cell.execution_count))
-            self.hidden_lines.update(self._hidden_lines(cell.source))
+            self.hidden_lines.update(line.strip() for region in found for line in region.inner)
+        self.hidden_lines = {line for line in self.hidden_lines if len(line) >= MIN_SECRET_LINE}
         return super().preprocess(nb, resources)
-
-    def _hidden_lines(self, source):
-        lines, inside = set(), False
-        for line in source.splitlines():
-            if self.begin_test_delimeter in line:
-                inside = True
-            elif self.end_test_delimeter in line:
-                inside = False
-            elif inside and len(line.strip()) >= MIN_SECRET_LINE:
-                lines.add(line.strip())
-        return lines
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
