@@ -121,6 +121,11 @@ from nbgrader.validator import Validator  # noqa: E402
 # ResilientExecute's kernels reach bwrap through the public provisioner (sandbox.SandboxProvisioner).
 Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
                                          for p in Validator.class_traits()["preprocessors"].default()]
+# The first cell imports the hidden checks from gradekit/hidden_checks/ (grading side only): the kernel
+# may read that package and gradekit/__init__.py, nothing else of the kit or the course.
+from gradekit.hidden_checks import kernel_paths  # noqa: E402
+
+c.SandboxProvisioner.read_only_paths = kernel_paths()
 
 # --- Interrupted gradings (gradekit/autograded/completion.py, docs/decisions.md "Interrupted gradings") ---
 # A student's autograded folder holds a grading record from the start of its grading until nbgrader
@@ -148,7 +153,7 @@ wait_for_sqlite_lock(120)
 
 # --- Formgrader view (gradekit/grades/fold_hidden.py, docs/grade_by_question.md) ---
 # The Formgrader renders submissions with an HTMLExporter built from this config: fold the
-# ~330-line hidden region of the first cell (and the short ones of the test cells) into one line.
+# hidden regions (the first cell's import of the checks, the calls in the test cells) into one line.
 from gradekit.grades.fold_hidden import FoldHiddenTests  # noqa: E402
 
 c.HTMLExporter.preprocessors = [FoldHiddenTests]

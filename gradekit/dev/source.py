@@ -5,6 +5,7 @@ import nbformat
 from gradekit import ASSIGNMENT
 from gradekit.cells import hidden_test_delimiters, regions, solution_delimiters, without_regions
 from gradekit.course import REPO_ROOT
+from gradekit.hidden_checks import module_lines
 
 SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
 MASTER_NOTEBOOK = SOURCE_DIR / f"{ASSIGNMENT}.ipynb"
@@ -30,8 +31,9 @@ def read_master_markdown(path=MASTER_MARKDOWN):
 
 
 def secret_texts(notebook):
-    """Everything a student must never see: solution and hidden-test regions,
-    and whole manually graded answer cells (the model answers)."""
+    """Everything a student must never see: solution and hidden-test regions, whole
+    manually graded answer cells (the model answers), and the hidden checks' module
+    that the first cell's hidden region imports (gradekit/hidden_checks/)."""
     texts = []
     for cell in notebook.cells:
         meta = nbgrader_meta(cell)
@@ -39,6 +41,7 @@ def secret_texts(notebook):
             texts.append(cell.source)
         else:
             texts.extend("\n".join(region.inner) for region in _secret_regions(cell.source))
+    texts.append("\n".join(sorted(module_lines())))
     return texts
 
 
