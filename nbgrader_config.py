@@ -114,18 +114,24 @@ c.ZipCollectApp.strict = True
 # memory/process/file-size caps. `nbgrader validate` executes through the same
 # preprocessor. The hook stops autograding, before any submission is touched,
 # when bwrap is missing and NUMPY_NN_SANDBOX=off was not given.
-from nbgrader.validator import Validator  # noqa: E402
+from jupyter_client.provisioning import KernelProvisionerFactory  # noqa: E402
+from nbgrader.apps import ValidateApp  # noqa: E402
 
-# Validator.preprocessors has no config tag: its class default is the only way in. Kept on purpose:
-# validate's own Execute cannot be given the sandbox's kernel specs by config (docs/sandbox.md, Decisions);
-# ResilientExecute's kernels reach bwrap through the public provisioner (sandbox.SandboxProvisioner).
-Validator.preprocessors.default_value = [ResilientExecute if p is Execute else p
-                                         for p in Validator.class_traits()["preprocessors"].default()]
+from gradekit.autograded.sandbox import PROVISIONER_NAME, sandbox_requested  # noqa: E402
+
 # The first cell imports the hidden checks from gradekit/hidden_checks/ (grading side only): the kernel
 # may read that package and gradekit/__init__.py, nothing else of the kit or the course.
 from gradekit.hidden_checks import kernel_paths  # noqa: E402
 
 c.SandboxProvisioner.read_only_paths = kernel_paths()
+
+# `nbgrader validate` runs nbgrader's own Execute, whose kernel manager asks jupyter_client's
+# provisioner factory for a provisioner; the factory's default provisioner (public config) is the
+# sandbox's while validate runs. The factory is a singleton created without config, so it is created
+# here with the course config. Validate's kernel gets no memory cap (docs/sandbox.md, Decisions).
+if ValidateApp.initialized() and sandbox_requested():
+    c.KernelProvisionerFactory.default_provisioner_name = PROVISIONER_NAME
+    KernelProvisionerFactory.instance(config=c)
 
 # --- Interrupted gradings (gradekit/autograded/completion.py, docs/decisions.md "Interrupted gradings") ---
 # A student's autograded folder holds a grading record from the start of its grading until nbgrader

@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
 from gradekit.course import copy_course
 from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.source import nbgrader_meta
 
 

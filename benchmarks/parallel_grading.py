@@ -28,9 +28,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from gradekit import ASSIGNMENT
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import SINGLE_THREADED, copy_course, grading_environment, run_nbgrader
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import place_samples
 
 # Six submissions that train the full network and take about as long each (41-53 s alone), so that

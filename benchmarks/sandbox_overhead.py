@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
 from gradekit.autograded.sandbox import SANDBOX_SWITCH
 from gradekit.course import copy_course, grading_environment, run_nbgrader
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import place_samples
 
 

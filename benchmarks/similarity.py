@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import Sample, load_sample, place_submission, sample_names
 
 VARIANTS = REPO_ROOT / "tests" / "similarity"

@@ -23,8 +23,14 @@ __all__ = ["grade_id", "grade_ids_in_order", "AssignmentCells", "assignment_cell
 
 
 def grade_id(cell) -> str | None:
-    """The nbgrader grade_id of a cell, or None for a cell nbgrader does not know."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    """The nbgrader grade_id of a cell, or None for a cell nbgrader does not know.
+
+    Works on an nbformat NotebookNode and on a plain JSON dict alike (a student's notebook read with
+    json.load, which may hold anything): missing or malformed metadata gives None.
+    """
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
 
 
 def grade_ids_in_order(notebook_path: str | Path) -> list[str]:

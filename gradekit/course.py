@@ -5,12 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradekit import ASSIGNMENT
-
+# This checkout's own course (the lab the repository ships): what copy_course copies for the demo, tests and
+# benchmarks. The kit's commands take their course from --course-dir instead (docs/decisions.md, Course layout).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What a course directory needs before `nbgrader generate_assignment` runs.
-COURSE_FILES = ["nbgrader_config.py", "util.py", "source", "rubric.yaml"]
+COURSE_FILES = ["nbgrader_config.py", "util.py", "mnist_loader.py", "source", "rubric.yaml"]
 
 
 def copy_course(destination, repo_root=REPO_ROOT):
@@ -21,7 +21,7 @@ def copy_course(destination, repo_root=REPO_ROOT):
         source = Path(repo_root) / name
         target = destination / name
         if source.is_dir():
-            # symlinks=True keeps source/numpy_nn/util.py a link to the top-level util.py
+            # symlinks=True keeps source/numpy_nn/util.py (and mnist_loader.py) links to the top-level files
             shutil.copytree(source, target, symlinks=True,
                             ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         else:
@@ -54,5 +54,10 @@ def run_nbgrader(args, course_dir, check=True, capture=False, env_extra=None):
                           text=True, capture_output=capture)
 
 
-def release_notebook(course_dir, assignment=ASSIGNMENT):
-    return Path(course_dir) / "release" / assignment / f"{assignment}.ipynb"
+def release_notebook(course_dir, assignment=None):
+    """release/<assignment>/<assignment>.ipynb; by default of the course's only assignment."""
+    from gradekit.settings import load_course  # the graders import this module only for its environments
+
+    course = load_course(course_dir)
+    assignment = assignment or course.default_assignment()
+    return course.assignment_dir("release", None, assignment) / f"{assignment}.ipynb"

@@ -3,9 +3,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID, TESTS
-from gradekit.grades.class_report import read_csv_rows
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.dev.samples import load_sample, sample_names
+from gradekit.grades.class_report import read_csv_rows
 
 
 def scores_of(course, student):

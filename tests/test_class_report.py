@@ -13,8 +13,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, TESTS
-from gradekit.course import REPO_ROOT, copy_course, tool_environment
+from gradekit.course import copy_course, tool_environment
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, MANUAL_ANSWERS, MASTER_NOTEBOOK, TESTS
 from gradekit.grades.class_report import STUDENT_COLUMNS, main
 from gradekit.submitted.integrity import Finding, write_csv
 
@@ -23,7 +23,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def cell_points():
     """The points of every grade cell, as the master notebook sets them (two tests are worth 0)."""
-    notebook = nbformat.read(REPO_ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    notebook = nbformat.read(MASTER_NOTEBOOK, as_version=4)
     points = {}
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -297,3 +297,62 @@ def test_page_renders_in_a_headless_browser(report, tmp_path):
     assert pixels.shape[:2] == (2400, 1280)
     # a rendered page, not a blank one: the plots and tables put many distinct colours on it
     assert len({tuple(p) for p in pixels[::8, ::8, :3].reshape(-1, 3).round(2).tolist()}) > 20
+
+
+# Student-controlled text that would run script or break out of an attribute if it reached the page raw.
+HOSTILE_ID = "<script>alert(1)</script>"
+HOSTILE_NAME = '"><img src=x onerror=alert(1)>'
+
+
+class Elements(HTMLParser):
+    """Every start tag of a page with its attributes, and its text."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.tags, self.text = [], []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_student_controlled_text_is_escaped_by_the_template(tmp_path):
+    """The page is rendered from the autoescaped template: a hostile student id, name, integrity finding
+    and assignment name appear as text and add no element or attribute to the page."""
+    from gradekit.grades.class_report import Student, TestResult
+    from gradekit.grades.report_page import render_page
+
+    students = [Student(HOSTILE_ID, HOSTILE_NAME, "O'Neil & Co", "on_time", 5.0),
+                Student("s02", "Иванова", "Анна", "missing", None)]
+    summary = {"students": 2, "submitted": 1, "mean": 5.0, "median": 5.0, "finals": [5.0],
+               "status_counts": {"on_time": 1, "late": 0, "too_late": 0, "missing": 1}}
+    integrity = {HOSTILE_ID: [{"cell": HOSTILE_NAME, "line": "3", "rule": "reassigns an attribute of np",
+                               "code": "np.maximum = '</td></table><script>alert(2)</script>'"}]}
+    page = render_page(tmp_path, assignment=HOSTILE_NAME, students=students, max_score=5.0, summary=summary,
+                       results=[TestResult("test_relu", 0.25, 1, 1, "scores")],
+                       manual=[("tsne_conclusion", 0.25, 1, 0.25)], integrity=integrity,
+                       sources={"grades": tmp_path / HOSTILE_ID, "integrity": tmp_path / "integrity.csv"},
+                       similarity=(tmp_path / 'similarity" onmouseover="alert(3)' / "index.html", 1),
+                       plots={"histogram": "score_histogram.png", "status": "status_counts.png", "pass_rates": None})
+    assert "<script" not in page and "<img src=x" not in page
+    parsed = Elements(page)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert [attrs["src"] for tag, attrs in parsed.tags if tag == "img"] == ["score_histogram.png",
+                                                                              "status_counts.png"]
+    assert not any(name.startswith("on") for _, attrs in parsed.tags for name in attrs)
+    links = [attrs["href"] for tag, attrs in parsed.tags if tag == "a"]
+    assert links == ['similarity" onmouseover="alert(3)/index.html']
+    # the text survives, unchanged, as text
+    text = "".join(parsed.text)
+    for value in (HOSTILE_ID, f"{HOSTILE_NAME} O'Neil & Co", f"Class report: {HOSTILE_NAME}",
+                  "np.maximum = '</td></table><script>alert(2)</script>'"):
+        assert value in text
+    rows = Tables(page).table("student id", "name", "status", "final score")
+    assert rows[0] == [HOSTILE_ID, f"{HOSTILE_NAME} O'Neil & Co", "on time", "5.00"]
+    integrity_rows = Tables(page).table("student id", "name", "cell", "line", "flag", "code")
+    assert integrity_rows == [[HOSTILE_ID, f"{HOSTILE_NAME} O'Neil & Co", HOSTILE_NAME, "3",
+                               "reassigns an attribute of np",
+                               "np.maximum = '</td></table><script>alert(2)</script>'"]]

@@ -9,9 +9,9 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import AssignLatePenalties
 
-from gradekit import ASSIGNMENT
-from gradekit.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines, parse_deadline
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
+from gradekit.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines, parse_deadline
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.settings import load_course
 from gradekit.submitted.extensions import grant_extension
 

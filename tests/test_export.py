@@ -5,8 +5,8 @@ import datetime
 import pytest
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, MANUAL_ANSWERS, TESTS
 from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.dev.lab import ASSIGNMENT, MANUAL_ANSWERS, TESTS
 from gradekit.grades.export import COLUMNS
 
 MAX_SCORE = 5.0

@@ -9,14 +9,14 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
-from gradekit import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.cells import hidden_regions, without_regions
+from gradekit.course import REPO_ROOT, run_nbgrader
 from gradekit.dev.execution import execute_notebook
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, TESTS
 from gradekit.dev.samples import load_sample
 from gradekit.hidden_checks import module_files, module_lines
-from gradekit.course import REPO_ROOT, run_nbgrader
-from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
 from gradekit.dev.source import read_master
+from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
 
 FAILED, PASSED = "✘ Тест не пройден", "✔ Тест пройден"
 
@@ -132,7 +132,8 @@ def hidden_failure_in_student_code(tmp_path_factory):
     notebook = new_notebook(cells=[master["imports"], master["layer"], dense, master["test_dense_grad_input"]])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
-    (folder / "util.py").write_bytes((REPO_ROOT / "util.py").read_bytes())
+    for helper in ("util.py", "mnist_loader.py"):
+        (folder / helper).write_bytes((REPO_ROOT / helper).read_bytes())
     return execute_notebook(folder / f"{ASSIGNMENT}.ipynb")
 
 

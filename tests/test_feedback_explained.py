@@ -13,11 +13,11 @@ import pytest
 from nbconvert import HTMLExporter
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.course import copy_course, grading_environment, run_nbgrader
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID
+from gradekit.dev.samples import load_sample, place_samples
 from gradekit.feedback.report import report_notebook, write_report
 from gradekit.feedback.table_style import TABLE_CSS
-from gradekit.dev.samples import load_sample, place_samples
 from test_feedback import notebook_path, page_text
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -25,8 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, grading_environment, run_nbgrader, tool_environment
+from gradekit.dev.lab import ASSIGNMENT
+from gradekit.dev.samples import place_samples
 from gradekit.grades.by_question.answers import Question, question_prompts, save_decision
 from gradekit.grades.by_question.grouping import group_items, normalise
 from gradekit.grades.by_question.render import render_markdown
@@ -34,7 +35,6 @@ from gradekit.grades.by_question.rubric import RubricError, load_rubric
 from gradekit.cells import hidden_regions
 from gradekit.grades.fold_hidden import FoldHiddenTests
 from gradekit.settings import load_course
-from gradekit.dev.samples import place_samples
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (Debian package "
@@ -91,7 +91,7 @@ def test_rubric_file(tmp_path):
 
 
 def test_committed_rubric_covers_every_manual_question():
-    from gradekit import MANUAL_ANSWERS
+    from gradekit.dev.lab import MANUAL_ANSWERS
     from gradekit.course import REPO_ROOT
 
     rubric = load_rubric(REPO_ROOT / "rubric.yaml")

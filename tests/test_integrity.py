@@ -43,6 +43,7 @@ def test_tampering_is_flagged(rules):
     ("data = open('../other/numpy_nn.ipynb').read()", "opens a file outside the assignment folder"),
     ("setattr(np, 'allclose', len)", "calls setattr()"),
     ("%time x = 1\nnp.testing.assert_allclose = print", "reassigns an attribute of np"),
+    ("import mnist_loader\nmnist_loader._find_hub_file = lambda: 'fake.pkl.gz'", "reassigns an attribute of mnist_loader"),
 ])
 def test_scan_source_rules(source, rule):
     assert rule in {r for _, r in scan_source(source)}

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, run_nbgrader, tool_environment
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.grades.lms import main
 from test_export import STUDENTS, fill_gradebook
 

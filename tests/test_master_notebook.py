@@ -1,8 +1,8 @@
 """The master notebook runs top to bottom with every test passing."""
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.dev.execution import errors, execute_notebook, stderr_text
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.source import nbgrader_meta
 
 

@@ -19,11 +19,11 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from gradekit import ASSIGNMENT, COURSE_ID
 from gradekit.autograded import parallel
 from gradekit.autograded.completion import NO_SWEEP
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
 from gradekit.course import REPO_ROOT, copy_course, grading_environment
+from gradekit.dev.lab import ASSIGNMENT, COURSE_ID
 from gradekit.dev.samples import place_samples
 
 from conftest import NO_POSTGRESQL, PG_URL_VARIABLE
@@ -94,14 +94,10 @@ def kill_grader_once(process, student):
     return False
 
 
-@pytest.fixture(scope="module")
-def serial_course(tmp_path_factory):
-    """The reference: plain serial `nbgrader autograde` of SAMPLES."""
-    course = new_course(tmp_path_factory.mktemp("serial") / "course", SAMPLES)
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course,
-                            env=environment(), capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return course
+def serial_results(graded_courses, student):
+    """The reference: the student's cells as plain serial `nbgrader autograde` graded them (conftest)."""
+    course = graded_courses[student]
+    return cell_results(course, sqlite_url(course), student)
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +118,10 @@ def parallel_run(tmp_path_factory):
     return {"course": course, "returncode": process.returncode, "output": output, "killed": killed[0]}
 
 
-def test_parallel_results_equal_serial_results_cell_by_cell(serial_course, parallel_run):
+def test_parallel_results_equal_serial_results_cell_by_cell(graded_courses, parallel_run):
     course = parallel_run["course"]
     assert summary_of(course)[KILLED]["attempts"] == 2, "the retried student is part of the comparison"
-    serial = {s: cell_results(serial_course, sqlite_url(serial_course), s) for s in SAMPLES}
+    serial = {s: serial_results(graded_courses, s) for s in SAMPLES}
     # the reference is not trivial: full marks, zero, and partial scores
     totals = {s: sum(score or 0 for score, _, _ in cells.values()) for s, cells in serial.items()}
     assert totals["correct"] == 3.75 and totals["blank"] == 0 and 0 < totals["crash_os_exit"] < 3.75
@@ -344,7 +340,7 @@ def dask_cluster(tmp_path):
 
 
 @needs_postgresql  # skip before the module's serial grading is set up for it
-def test_parallel_grading_into_postgresql_on_a_dask_cluster(pg_database, dask_cluster, serial_course, tmp_path):
+def test_parallel_grading_into_postgresql_on_a_dask_cluster(pg_database, dask_cluster, graded_courses, tmp_path):
     course = new_course(tmp_path / "course", PG_SAMPLES, db_url=pg_database)
     result = run_parallel(course, "--scheduler", dask_cluster, "--db-url", pg_database)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
@@ -352,5 +348,5 @@ def test_parallel_grading_into_postgresql_on_a_dask_cluster(pg_database, dask_cl
     assert all(row["status"] == "graded" for row in summary_of(course).values())
     assert not (course / "gradebook.db").exists(), "graded into SQLite instead of PostgreSQL"
     for student in PG_SAMPLES:
-        expected = cell_results(serial_course, sqlite_url(serial_course), student)
+        expected = serial_results(graded_courses, student)
         assert cell_results(course, pg_database, student) == expected, student

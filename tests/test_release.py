@@ -1,12 +1,13 @@
-"""The student release: only the notebook, util.py and the self-check, no secret, and it runs up to the student's work."""
+"""The student release: only the notebook, util.py with mnist_loader.py and the self-check, no secret, and it runs up to the student's work."""
 import re
+import shutil
 
 import nbformat
 import pytest
 
-from gradekit import ASSIGNMENT
-from gradekit.course import REPO_ROOT, release_notebook
+from gradekit.course import REPO_ROOT, SINGLE_THREADED, release_notebook, run_nbgrader
 from gradekit.dev.execution import errors, execute_notebook
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.source import read_master, secret_lines
 
 # Names that only students' answer cells define: in a blank release, cells that use
@@ -38,7 +39,7 @@ def released(released_course):
 
 def test_release_holds_the_notebook_util_and_self_check(release_dir):
     assert sorted(p.name for p in release_dir.iterdir()) == [
-        f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
+        "mnist_loader.py", f"{ASSIGNMENT}.ipynb", "self_check.json", "self_check.py", "util.py"]
 
 
 def test_committed_release_is_what_source_generates(release_dir):
@@ -100,3 +101,23 @@ def test_blank_release_loads_data_and_draws_samples(executed_release):
     load = next(c for c in executed_release.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "load_data")
     assert errors(load) == []
     assert any("image/png" in o.get("data", {}) for o in load.outputs)
+
+
+def test_grading_takes_the_helpers_from_source_not_from_the_submission(released_course, tmp_path):
+    """nbgrader autograde overwrites every non-notebook file of a submission with source/'s copy, so a
+    student's edited util.py or deleted mnist_loader.py changes nothing (docs/decisions.md, MNIST loading)."""
+    course = shutil.copytree(released_course, tmp_path / "course", symlinks=True)
+    student = "edits_helpers"
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    shutil.copy(release_notebook(course), folder)
+    (folder / "util.py").write_text("raise RuntimeError('a student edited util.py')\n")  # and no mnist_loader.py
+    run_nbgrader(["db", "student", "add", student], course)
+    run_nbgrader(["autograde", ASSIGNMENT, f"--student={student}"], course, env_extra=SINGLE_THREADED)
+
+    graded = course / "autograded" / student / ASSIGNMENT
+    for helper in ("util.py", "mnist_loader.py"):
+        assert (graded / helper).read_bytes() == (REPO_ROOT / helper).read_bytes(), helper
+    notebook = nbformat.read(graded / f"{ASSIGNMENT}.ipynb", as_version=4)
+    load = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "load_data")
+    assert errors(load) == []  # MNIST loaded offline, inside the sandbox

@@ -11,12 +11,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import compute_checksum
 
-from gradekit import ASSIGNMENT, TESTS
-from gradekit.deadlines import SoftHardDeadlines, late_status
 from gradekit.course import REPO_ROOT
+from gradekit.deadlines import SoftHardDeadlines, late_status
+from gradekit.dev.lab import ASSIGNMENT, TESTS
+from gradekit.dev.samples import fill_notebook, load_sample
 from gradekit.release.self_check_settings import build_settings, render
 from gradekit.settings import load_course
-from gradekit.dev.samples import fill_notebook, load_sample
 
 SHIPPED = ("self_check.py", "self_check.json")
 # Blank release: these two tests check given code and pass (docs/decisions.md, Points).

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from gradekit import ASSIGNMENT
 from gradekit.course import REPO_ROOT, copy_course, tool_environment
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import load_sample, place_samples, place_submission, sample_names
 from gradekit.submitted.similarity import main, read_course
 from gradekit.submitted.similarity_report import CSV_COLUMNS

@@ -6,9 +6,9 @@ import sys
 
 import nbformat
 
-from gradekit import ASSIGNMENT
 from gradekit.course import run_nbgrader, tool_environment
 from gradekit.dev.execution import errors
+from gradekit.dev.lab import ASSIGNMENT
 
 
 def test_generate_solution_executes_and_renders(released_course):

@@ -3,8 +3,18 @@ import re
 
 import pytest
 
-from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS, TESTS
+from gradekit.dev import lab
 from gradekit.dev.source import nbgrader_meta, read_master, read_master_markdown
+
+# The grade_ids are a contract: grade exports, feedback, the rubric and the LMS files key on them.
+# They are this test's expectation; everything else reads them from the notebook (gradekit.dev.lab).
+AUTOGRADED_ANSWERS = ("relu", "dense", "network_forward", "train_step", "tsne", "parity")
+TESTS = (
+    "test_relu", "test_dense_init", "test_dense_forward", "test_dense_grad_input",
+    "test_dense_grad_params", "test_loss", "test_forward", "test_train", "test_accuracy",
+    "test_tsne", "test_parity",
+)
+MANUAL_ANSWERS = ("tsne_conclusion", "parity_conclusion", "control_q1", "control_q2", "control_q3")
 
 LOCKED_GIVEN_CODE = ("imports", "layer", "loss_functions", "load_data", "minibatches",
                      "hidden_representations", "parity_targets")
@@ -48,6 +58,8 @@ def test_grade_ids_are_the_contract(master):
     assert tuple(kinds["answer"]) == AUTOGRADED_ANSWERS
     assert tuple(kinds["test"]) == TESTS
     assert tuple(kinds["manual"]) == MANUAL_ANSWERS
+    # the lists the other tests, the benchmarks and the demo read from the notebook are the same
+    assert (lab.AUTOGRADED_ANSWERS, lab.TESTS, lab.MANUAL_ANSWERS) == (AUTOGRADED_ANSWERS, TESTS, MANUAL_ANSWERS)
     assert set(LOCKED_GIVEN_CODE) <= set(kinds["locked"])
 
 

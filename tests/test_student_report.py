@@ -6,10 +6,10 @@ import sys
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from gradekit import AUTOGRADED_ANSWERS, MANUAL_ANSWERS, TESTS
 from gradekit.course import REPO_ROOT, tool_environment
-from gradekit.feedback.report import find_browser, report_warnings, write_report
+from gradekit.dev.lab import AUTOGRADED_ANSWERS, MANUAL_ANSWERS, TESTS
 from gradekit.dev.source import read_master
+from gradekit.feedback.report import find_browser, report_warnings, write_report
 
 from test_feedback import FAILED, PASSED, failed, hidden_test_lines, notebook_path, page_text
 

@@ -4,8 +4,8 @@ import zipfile
 import pytest
 from nbgrader.utils import parse_utc
 
-from gradekit import ASSIGNMENT
 from gradekit.course import copy_course, release_notebook, run_nbgrader
+from gradekit.dev.lab import ASSIGNMENT
 
 LMS_ASSIGNMENT = "Lab_2_numpy_nn"  # the LMS's own title, underscores and all
 GOOD = {

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import nbformat
 
-from gradekit import ASSIGNMENT
 from gradekit.cells import grade_id
 from gradekit.course import REPO_ROOT
+from gradekit.settings import load_course
 
 SAMPLES_DIR = REPO_ROOT / "tests" / "submissions"
 DEFAULT_TIMESTAMP = "2024-02-20 18:00:00+03:00"
@@ -95,9 +95,13 @@ def apply_edit(notebook, find, replace, sample_name):
     matches[0].source = matches[0].source.replace(find, replace)
 
 
-def place_submission(sample, release_dir, submitted_dir, assignment=ASSIGNMENT):
-    """Write the sample as submitted/<name>/<assignment>/ with the release's files and timestamp.txt."""
+def place_submission(sample, release_dir, submitted_dir, assignment=None):
+    """Write the sample as submitted/<name>/<assignment>/ with the release's files and timestamp.txt.
+
+    The assignment defaults to the release folder's name (release/<assignment>).
+    """
     release_dir = Path(release_dir)
+    assignment = assignment or release_dir.name
     target = Path(submitted_dir) / sample.name / assignment
     if target.exists():
         shutil.rmtree(target)
@@ -108,8 +112,10 @@ def place_submission(sample, release_dir, submitted_dir, assignment=ASSIGNMENT):
     return target
 
 
-def place_samples(course_dir, names, samples_dir=SAMPLES_DIR, assignment=ASSIGNMENT):
+def place_samples(course_dir, names, samples_dir=SAMPLES_DIR, assignment=None):
+    """Place the named samples as submissions of the assignment (default: the course's only one)."""
     course_dir = Path(course_dir)
+    assignment = assignment or load_course(course_dir).default_assignment()
     release_dir = course_dir / "release" / assignment
     samples = [load_sample(name, samples_dir) for name in names]
     for sample in samples:

@@ -2,9 +2,9 @@
 import jupytext
 import nbformat
 
-from gradekit import ASSIGNMENT
 from gradekit.cells import hidden_test_delimiters, regions, solution_delimiters, without_regions
 from gradekit.course import REPO_ROOT
+from gradekit.dev.lab import ASSIGNMENT
 from gradekit.hidden_checks import module_lines
 
 SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT

@@ -1,7 +1,7 @@
 """Integrity report: suspicious code in submitted notebooks, listed per student.
 
 It never changes a score. It flags code that tampers with the grader's world
-(reassigning attributes of numpy, builtins or util; globals(), sys.modules,
+(reassigning attributes of numpy, builtins, util or mnist_loader; globals(), sys.modules,
 get_ipython(), inspect, ctypes; killing the process; opening files by absolute
 or parent paths) and test or locked cells that a student edited or deleted
 (nbgrader restores those before grading, so that only shows intent).
@@ -21,7 +21,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 from gradekit.cells import grade_id
 from gradekit.settings import CourseError, add_course_arguments, load_course
 
-PROTECTED_MODULES = {"np", "numpy", "builtins", "__builtins__", "util", "sklearn", "math"}
+# mnist_loader: util.load_mnist, which the hidden checks call, is its function and reads its globals.
+PROTECTED_MODULES = {"np", "numpy", "builtins", "__builtins__", "util", "mnist_loader", "sklearn", "math"}
 SUSPICIOUS_CALLS = {"globals", "locals", "vars", "get_ipython", "exec", "eval", "compile", "__import__",
                     "setattr", "delattr"}
 SUSPICIOUS_IMPORTS = {"inspect", "ctypes", "gc", "builtins", "importlib", "subprocess", "signal"}

@@ -19,6 +19,8 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import is_grade, is_solution
 
+# read_answer's parameter `grade_id` would shadow the helper's own name
+from gradekit.cells import grade_id as cell_grade_id
 from gradekit.settings import Course
 
 MAX_OUTPUT_CHARS = 2000
@@ -56,13 +58,6 @@ class Answer:
     manual_score: float | None = None
     comment: str = ""
     graded: bool = False
-
-
-def cell_grade_id(cell: dict) -> str | None:
-    """The nbgrader grade_id of a notebook cell, or None."""
-    metadata = cell.get("metadata")
-    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
 
 
 def _read_notebook(path: Path) -> nbformat.NotebookNode:

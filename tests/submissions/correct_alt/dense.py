@@ -5,11 +5,11 @@ class Dense(Layer):
         self.biases = np.zeros(output_units)
 
     def forward(self, input):
-        return np.einsum("bi,io->bo", input, self.weights) + self.biases[np.newaxis, :]
+        return np.einsum("bi,io->bo", input, self.weights, optimize=True) + self.biases[np.newaxis, :]
 
     def backward(self, input, grad_output):
         old_weights = self.weights.copy()
-        grad_weights = np.einsum("bi,bo->io", input, grad_output)
+        grad_weights = np.einsum("bi,bo->io", input, grad_output, optimize=True)
         grad_biases = np.einsum("bo->o", grad_output)
 
         assert grad_weights.shape == self.weights.shape and grad_biases.shape == self.biases.shape
