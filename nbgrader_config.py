@@ -120,6 +120,12 @@ from nbgrader.apps import ValidateApp  # noqa: E402
 from gradekit.autograded.sandbox import PROVISIONER_NAME, sandbox_requested  # noqa: E402
 from gradekit.settings import running_command  # noqa: E402
 
+# The first cell imports the hidden checks from gradekit/hidden_checks/ (grading side only): the kernel
+# may read that package and gradekit/__init__.py, nothing else of the kit or the course.
+from gradekit.hidden_checks import kernel_paths  # noqa: E402
+
+c.SandboxProvisioner.read_only_paths = kernel_paths()
+
 # `nbgrader validate` runs nbgrader's own Execute, whose kernel manager asks jupyter_client's
 # provisioner factory for a provisioner; the factory's default provisioner (public config) is the
 # sandbox's while validate runs. The factory is a singleton created without config, so it is created
@@ -154,7 +160,7 @@ wait_for_sqlite_lock(120)
 
 # --- Formgrader view (gradekit/grades/fold_hidden.py, docs/grade_by_question.md) ---
 # The Formgrader renders submissions with an HTMLExporter built from this config: fold the
-# ~330-line hidden region of the first cell (and the short ones of the test cells) into one line.
+# hidden regions (the first cell's import of the checks, the calls in the test cells) into one line.
 from gradekit.grades.fold_hidden import FoldHiddenTests  # noqa: E402
 
 c.HTMLExporter.preprocessors = [FoldHiddenTests]

@@ -5,7 +5,9 @@ nbgrader.utils already answers "is this a grade / solution / locked cell" and
 only what it lacks: a cell's grade_id, the grade cells of a notebook in the
 order students see them, and the grade cells of an assignment as the gradebook
 knows them (points, tests, manually graded answers), so no command keeps its own
-list of grade ids.
+list of grade ids; and the one reader of delimited regions (hidden tests,
+solutions), with nbgrader's own delimiters and matching rule, for every part of the
+kit that shows, folds, redacts or scans them.
 """
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from nbgrader.utils import has_failed, is_grade
 
-__all__ = ["grade_id", "grade_ids_in_order", "AssignmentCells", "assignment_cells", "has_failed", "is_grade"]
+__all__ = ["grade_id", "grade_ids_in_order", "AssignmentCells", "assignment_cells", "has_failed", "is_grade",
+           "Region", "regions", "hidden_test_delimiters", "solution_delimiters", "hidden_regions", "without_regions"]
 
 
 def grade_id(cell) -> str | None:
@@ -72,3 +76,67 @@ def assignment_cells(gradebook, assignment: str, source_dir: str | Path) -> Assi
         tests=[cell.name for cell in cells if cell.cell_type == "code"],
         manual=[cell.name for cell in cells if cell.cell_type == "markdown"],
     )
+
+
+@dataclass(frozen=True)
+class Region:
+    """A delimited region of a cell's source, in lines of `source.splitlines()`."""
+
+    first: int  # the line holding the begin delimiter
+    last: int  # the line holding the end delimiter (the last line, if the region is not closed)
+    inner: tuple[str, ...]  # the lines between the delimiters
+
+    @property
+    def length(self) -> int:
+        """Lines the region spans, delimiters included."""
+        return self.last - self.first + 1
+
+
+def hidden_test_delimiters(config=None) -> tuple[str, str]:
+    """(begin, end) of a hidden-test region as nbgrader's ClearHiddenTests has them (its defaults, or `config`)."""
+    clear = ClearHiddenTests(config=config)
+    return clear.begin_test_delimeter, clear.end_test_delimeter
+
+
+def solution_delimiters(config=None) -> tuple[str, str]:
+    """(begin, end) of a solution region as nbgrader's ClearSolutions has them (its defaults, or `config`)."""
+    clear = ClearSolutions(config=config)
+    return clear.begin_solution_delimeter, clear.end_solution_delimeter
+
+
+def regions(source: str, begin: str, end: str) -> list[Region]:
+    """The regions of `source` between lines containing `begin` and `end`, matched as nbgrader does.
+
+    nbgrader (ClearHiddenTests, ClearSolutions) starts a region at any line that contains the
+    begin delimiter and ends it at the next line containing the end delimiter. Unlike nbgrader,
+    which refuses to release such a cell, an unclosed region runs to the end of the source.
+    """
+    lines = source.splitlines()
+    found, first = [], None
+    for number, line in enumerate(lines):
+        if first is None and begin in line:
+            first = number
+        elif first is not None and end in line:
+            found.append(Region(first, number, tuple(lines[first + 1:number])))
+            first = None
+    if first is not None:
+        found.append(Region(first, len(lines) - 1, tuple(lines[first + 1:])))
+    return found
+
+
+def hidden_regions(source: str, config=None) -> list[Region]:
+    """The hidden-test regions of a cell's source (nbgrader's delimiters)."""
+    return regions(source, *hidden_test_delimiters(config))
+
+
+def without_regions(source: str, found: list[Region], replacement=None) -> str:
+    """The source with each region (delimiters included) cut out, or replaced by `replacement(region)`."""
+    lines, start = source.splitlines(), 0
+    kept = []
+    for region in found:
+        kept.extend(lines[start:region.first])
+        if replacement is not None:
+            kept.append(replacement(region))
+        start = region.last + 1
+    kept.extend(lines[start:])
+    return "\n".join(kept)

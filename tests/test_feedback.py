@@ -9,12 +9,15 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
 from traitlets.config.loader import PyFileConfigLoader
 
+from gradekit.cells import hidden_regions, without_regions
 from gradekit.course import REPO_ROOT, run_nbgrader
+from gradekit.dev.execution import execute_notebook
 from gradekit.dev.lab import ASSIGNMENT, COURSE_ID, TESTS
+from gradekit.dev.samples import load_sample
+from gradekit.hidden_checks import module_files, module_lines
 from gradekit.dev.source import read_master
 from gradekit.feedback.redact import HIDDEN_FRAMES, MarkTestResults, RedactHiddenTests
 
-HIDDEN_REGION = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.MULTILINE | re.DOTALL)
 FAILED, PASSED = "✘ Тест не пройден", "✔ Тест пройден"
 
 
@@ -24,14 +27,15 @@ def page_text(page):
 
 
 def hidden_test_lines(notebook, *visible_notebooks):
-    """Meaningful lines of the hidden-test regions that occur nowhere else (given code, solutions,
-    the student's own cells): none of them may reach a student."""
+    """Meaningful lines of the hidden-test regions and of the hidden checks' module (gradekit/hidden_checks/)
+    that occur nowhere else (given code, solutions, the student's own cells): none may reach a student."""
     visible = set()
-    for source in [HIDDEN_REGION.sub("", cell.source) for cell in notebook.cells] + [
+    for source in [without_regions(cell.source, hidden_regions(cell.source)) for cell in notebook.cells] + [
             cell.source for other in visible_notebooks for cell in other.cells]:
         visible.update(line.strip() for line in source.splitlines())
-    hidden = {line.strip() for cell in notebook.cells for region in HIDDEN_REGION.findall(cell.source)
-              for line in region.splitlines()}
+    hidden = {line.strip() for cell in notebook.cells for region in hidden_regions(cell.source)
+              for line in region.inner}
+    hidden.update(module_lines())
     return {line for line in hidden - visible if len(line) >= 8}
 
 
@@ -52,6 +56,8 @@ HIDDEN_TRACEBACK = [  # IPython's, one entry per frame: test cell -> hidden chec
     "\x1b[36mCell In[3], line 3\x1b[39m\n----> 3 _nnkit_checks.secret(student_code)\n",
     f"Cell In[1], line 4, in secret()\n----> 4     {SECRET_CHECK}\n",
     f"File /tmp/ipykernel_1/1.py:4, in secret()\n----> 4     {SECRET_CHECK}\n",
+    "\x1b[36mFile \x1b[39m\x1b[32m/opt/kit/gradekit/hidden_checks/numpy_nn.py:9\x1b[39m, in \x1b[36msecret\x1b[39m()\n"
+    "----> 9 x = 1\n",
     f"Cell In[2], line 2, in student_code(x)\n----> 2     {STUDENT_LINE}\n",
     "\x1b[0;31mAssertionError\x1b[0m: скрытая проверка: ожидалось 42",
 ]
@@ -97,9 +103,52 @@ def test_redaction_keeps_messages_and_drops_hidden_code():
     # the student's own frame stays: a bare assert there says nothing without it
     assert STUDENT_LINE in text and "Cell In[2], line 2, in student_code(x)" in text
     assert text.count(HIDDEN_FRAMES) == 1 and "Cell In[1]" not in text and "Cell In[3]" not in text
+    assert "hidden_checks" not in text  # the module's frame goes by its file, whatever line it shows
     # the same rendering without the kit's preprocessors does leak: the check above can fail
     plain = page_text(HTMLExporter().from_notebook_node(synthetic_autograded())[0])
     assert SECRET_CHECK in plain
+
+
+def test_redaction_drops_lines_of_the_hidden_checks_module_from_any_output():
+    """A student cell that prints the module (inspect.getsource in the grading kernel) shows nothing of it."""
+    notebook = synthetic_autograded()
+    module = next(path for path in module_files() if path.name == f"{ASSIGNMENT}.py").read_text(encoding="utf-8")
+    printer = new_code_cell("print(inspect.getsource(_nnkit_checks.relu))", execution_count=6)
+    printer.outputs = [new_output("stream", name="stdout", text=module),
+                       new_output("execute_result", data={"text/plain": module}, execution_count=6)]
+    notebook.cells.append(printer)
+    text = page_text(render_for_student(notebook))
+    leaked = [line for line in hidden_test_lines(notebook) if line in text]
+    assert len(hidden_test_lines(notebook)) > 100 and leaked == []
+
+
+@pytest.fixture(scope="module")
+def hidden_failure_in_student_code(tmp_path_factory):
+    """A real kernel's output: the hidden check of test_dense_grad_input fails inside the student's
+    Dense.backward (sample bug_bias_2d_init, a bare assert), through the module's frames."""
+    folder = tmp_path_factory.mktemp("hidden_failure")
+    master = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in read_master().cells}
+    dense = new_code_cell(load_sample("bug_bias_2d_init").answers["dense"])
+    notebook = new_notebook(cells=[master["imports"], master["layer"], dense, master["test_dense_grad_input"]])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    for helper in ("util.py", "mnist_loader.py"):
+        (folder / helper).write_bytes((REPO_ROOT / helper).read_bytes())
+    return execute_notebook(folder / f"{ASSIGNMENT}.ipynb")
+
+
+def test_real_traceback_through_the_module_keeps_only_the_students_frame(hidden_failure_in_student_code):
+    executed = hidden_failure_in_student_code
+    (error,) = errors(executed.cells[-1])
+    raw = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    assert "gradekit/hidden_checks/numpy_nn.py" in raw and "in dense_grad_input(Dense)" in raw  # the real thing
+    text = page_text(render_for_student(executed))
+    submitted = new_notebook(cells=[executed.cells[2]])
+    assert [line for line in hidden_test_lines(executed, submitted) if line in text] == []
+    assert "hidden_checks" not in text and "_nnkit" not in text and HIDDEN_FRAMES in text
+    # the student's own frame and failing line stay: the bare assert has no message
+    assert "assert grad_weights.shape == self.weights.shape" in text and "in Dense.backward" in text
+    assert f"{error.ename}: {error.evalue}" in text or error.ename in text
 
 
 def test_every_test_cell_states_its_verdict():

@@ -32,6 +32,7 @@ from gradekit.grades.by_question.answers import Question, question_prompts, save
 from gradekit.grades.by_question.grouping import group_items, normalise
 from gradekit.grades.by_question.render import render_markdown
 from gradekit.grades.by_question.rubric import RubricError, load_rubric
+from gradekit.cells import hidden_regions
 from gradekit.grades.fold_hidden import FoldHiddenTests
 from gradekit.settings import load_course
 
@@ -395,11 +396,9 @@ def test_formgrader_submission_folds_hidden_tests(page, server, course):
     assert response.status == 200
     html = page.content()
     graded = nbformat.read(course / "autograded" / "correct" / ASSIGNMENT / f"{NB}.ipynb", as_version=4)
-    lines = _answer_cell(graded, "imports").source.splitlines()
-    begin, end = (next(i for i, line in enumerate(lines) if mark in line) for mark in ("BEGIN HIDDEN", "END HIDDEN"))
-    assert end - begin > 100  # the long region of the first cell ...
-    assert f"{end - begin + 1} lines of hidden tests folded" in html  # ... shows as one line
-    assert "_nnkit_make_grader" not in html
+    (region,) = hidden_regions(_answer_cell(graded, "imports").source)
+    assert f"{region.length} lines of hidden tests folded" in html  # the first cell's region shows as one line
+    assert "_nnkit_make_checks" not in html
     expect(page.locator("input.score#parity_conclusion")).to_have_value("0.1")
     expect(page.locator("#parity_conclusion-comment")).to_have_value("Сравнение без вывода.")
 
@@ -430,7 +429,7 @@ def test_feedback_is_not_folded_but_redacted(course):
                       "Хорошо, но без направлений развития.")
     run_nbgrader(["generate_feedback", ASSIGNMENT, "--student", "correct", "--force", "--log-level=ERROR"], course)
     html = (course / "feedback" / "correct" / ASSIGNMENT / f"{NB}.html").read_text(encoding="utf-8")
-    assert "hidden tests folded" not in html and "_nnkit_make_grader" not in html
+    assert "hidden tests folded" not in html and "_nnkit_make_checks" not in html
     assert "Тест пройден" in html
     assert "Хорошо, но без направлений развития." in html
 

@@ -353,3 +353,29 @@ def test_sandbox_settings_reach_the_provisioner():
         "test", kernel_manager.kernel_spec, parent=kernel_manager)
     assert (provisioner.process_limit, provisioner.read_only_paths) == (7, ["/srv/data"])
     assert provisioner.file_size_limit_mb == 256  # the rest keeps its defaults
+
+
+def test_a_grading_kernel_imports_the_hidden_checks_and_sees_no_more_of_the_kit(tmp_path):
+    """The first cell imports gradekit.hidden_checks: the course config lets the sandbox read that package
+    (and gradekit/__init__.py), while the rest of the kit, the course and the master stay invisible."""
+    from gradekit.settings import load_course
+
+    workdir = tmp_path / "me" / ASSIGNMENT
+    workdir.mkdir(parents=True)
+    for helper in ("util.py", "mnist_loader.py"):
+        (workdir / helper).write_bytes((REPO_ROOT / helper).read_bytes())
+    kit = Path(__import__("gradekit").__file__).parent
+    probe = new_code_cell(
+        "from gradekit.hidden_checks.numpy_nn import make_checks\n"
+        "import os\n"
+        "print('CHECKS', sorted(vars(make_checks())))\n"
+        f"print('KIT', sorted(os.listdir({str(kit)!r})))\n"
+        f"print('SOURCE', os.path.exists({str(REPO_ROOT / 'source')!r}))")
+    notebook = new_notebook(cells=[probe])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    ResilientExecute(config=load_course(REPO_ROOT).config, timeout=120).preprocess(
+        notebook, {"metadata": {"path": str(workdir)}})
+    printed = "".join(o.get("text", "") for o in notebook.cells[0].outputs)
+    assert not [o for o in notebook.cells[0].outputs if o.output_type == "error"], printed
+    assert "CHECKS ['accuracy', 'dense_forward'," in printed
+    assert "KIT ['__init__.py', 'hidden_checks']" in printed and "SOURCE False" in printed

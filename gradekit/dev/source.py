@@ -1,18 +1,21 @@
 """Reading the master notebook: its nbgrader cells and the regions students never see."""
-import re
-
 import jupytext
 import nbformat
 
-from gradekit.dev.lab import ASSIGNMENT
+from gradekit.cells import hidden_test_delimiters, regions, solution_delimiters, without_regions
 from gradekit.course import REPO_ROOT
+from gradekit.dev.lab import ASSIGNMENT
+from gradekit.hidden_checks import module_lines
 
 SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
 MASTER_NOTEBOOK = SOURCE_DIR / f"{ASSIGNMENT}.ipynb"
 MASTER_MARKDOWN = SOURCE_DIR / f"{ASSIGNMENT}.md"
 
-_REGION = re.compile(r"^\s*### BEGIN (SOLUTION|HIDDEN TESTS)\s*$(.*?)^\s*### END \1\s*$",
-                     re.MULTILINE | re.DOTALL)
+
+def _secret_regions(source):
+    """The solution and hidden-test regions of a cell, in source order."""
+    found = regions(source, *solution_delimiters()) + regions(source, *hidden_test_delimiters())
+    return sorted(found, key=lambda region: region.first)
 
 
 def nbgrader_meta(cell):
@@ -28,15 +31,17 @@ def read_master_markdown(path=MASTER_MARKDOWN):
 
 
 def secret_texts(notebook):
-    """Everything a student must never see: solution and hidden-test regions,
-    and whole manually graded answer cells (the model answers)."""
+    """Everything a student must never see: solution and hidden-test regions, whole
+    manually graded answer cells (the model answers), and the hidden checks' module
+    that the first cell's hidden region imports (gradekit/hidden_checks/)."""
     texts = []
     for cell in notebook.cells:
         meta = nbgrader_meta(cell)
         if cell.cell_type == "markdown" and meta.get("solution"):
             texts.append(cell.source)
         else:
-            texts.extend(match.group(2) for match in _REGION.finditer(cell.source))
+            texts.extend("\n".join(region.inner) for region in _secret_regions(cell.source))
+    texts.append("\n".join(sorted(module_lines())))
     return texts
 
 
@@ -46,7 +51,7 @@ def given_text(notebook):
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and nbgrader_meta(cell).get("solution"):
             continue
-        parts.append(_REGION.sub("", cell.source))
+        parts.append(without_regions(cell.source, _secret_regions(cell.source)))
     return "\n".join(parts)
 
 

@@ -1,18 +1,22 @@
 """Preprocessors for everything a student gets to read (feedback, report).
 
 The autograded notebook still holds the hidden tests (nbgrader issue #917), and
-the IPython traceback of a failed hidden check quotes the hidden code of the
-locked `imports` cell. RedactHiddenTests removes both; MarkTestResults says in
+the IPython traceback of a failed hidden check quotes the hidden checks' module
+(gradekit/hidden_checks/, imported by the locked `imports` cell) and the hidden
+calls of the test cells. RedactHiddenTests removes both; MarkTestResults says in
 every test cell whether it passed.
 """
 import re
+from pathlib import PurePath
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
-from traitlets import Bool, List
-
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade, is_solution
+from traitlets import Bool, List
+
+from gradekit.cells import regions, without_regions
+from gradekit.hidden_checks import PACKAGE_DIR, module_lines
 
 # Lines this short (`else:`, `return x`) also occur in the visible code.
 MIN_SECRET_LINE = 8
@@ -21,6 +25,9 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 # "Cell In[7], line 3" (IPython 8.5+) or "Input In [7], in ..." (older 8.x).
 CELL_LOCATION = re.compile(r"^\s*(?:Cell|Input) In ?\[(\d+)\]")
 HIDDEN_FRAMES = "[код тестов не показан]"
+# A frame in a file of the hidden checks' package ("File /…/gradekit/hidden_checks/numpy_nn.py:12, in relu(ReLU)"),
+# wherever the kit is installed (the path may be shortened to ~/…).
+MODULE_LOCATION = re.compile(r"^\s*File\s.*\b{}[/\\]{}[/\\]".format(*PurePath(PACKAGE_DIR).parts[-2:]))
 
 
 class RedactHiddenTests(ClearHiddenTests):
@@ -28,10 +35,12 @@ class RedactHiddenTests(ClearHiddenTests):
 
     An error output keeps the failed check's `ename: evalue` and the frames of the
     student's own code (a bare assert in Dense.backward, hit by a hidden check,
-    says nothing without them); frames in cells with a hidden region (the checks
-    in `imports`, the test cells calling them) or quoting a hidden line become one
-    placeholder line. Lines of output text that repeat a hidden line (a warning
-    quoting its source line) are dropped.
+    says nothing without them); frames in the hidden checks' module, in cells with
+    a hidden region (the test cells calling the checks) or quoting a hidden line
+    become one placeholder line. Hidden lines are those of the hidden regions and
+    those of the module that the notebook does not show anyway. Lines of output
+    text that repeat a hidden line (a warning quoting its source line, a print of
+    the module) are dropped.
     """
 
     # The hidden checks live in the locked `imports` cell, which is no grade cell.
@@ -41,23 +50,18 @@ class RedactHiddenTests(ClearHiddenTests):
     display_data_priority = List(ClearHiddenTests.class_traits()["display_data_priority"].default()).tag(config=True)
 
     def preprocess(self, nb, resources):
-        self.hidden_lines, self.hidden_cells = set(), set()
+        self.hidden_lines, self.hidden_cells, visible_lines = set(), set(), set()
         for cell in nb.cells:
-            if self.begin_test_delimeter in cell.source and cell.get("execution_count"):
+            found = regions(cell.source, self.begin_test_delimeter, self.end_test_delimeter)
+            if found and cell.get("execution_count"):
                 self.hidden_cells.add(str(cell.execution_count))
-            self.hidden_lines.update(self._hidden_lines(cell.source))
+            self.hidden_lines.update(line.strip() for region in found for line in region.inner)
+            visible_lines.update(line.strip() for line in without_regions(cell.source, found).splitlines())
+        # the module's lines that the notebook shows anyway (`import numpy as np`, a student's
+        # `logits = layer.forward(logits)`) are no secret, and keep the student's frames that quote them
+        self.hidden_lines.update(module_lines() - visible_lines)
+        self.hidden_lines = {line for line in self.hidden_lines if len(line) >= MIN_SECRET_LINE}
         return super().preprocess(nb, resources)
-
-    def _hidden_lines(self, source):
-        lines, inside = set(), False
-        for line in source.splitlines():
-            if self.begin_test_delimeter in line:
-                inside = True
-            elif self.end_test_delimeter in line:
-                inside = False
-            elif inside and len(line.strip()) >= MIN_SECRET_LINE:
-                lines.add(line.strip())
-        return lines
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
@@ -73,7 +77,7 @@ class RedactHiddenTests(ClearHiddenTests):
     def _is_hidden_frame(self, entry):
         text = ANSI_ESCAPE.sub("", entry)
         location = CELL_LOCATION.match(text)
-        return bool(location and location.group(1) in self.hidden_cells
+        return bool(location and location.group(1) in self.hidden_cells or MODULE_LOCATION.match(text)
                     or self.begin_test_delimeter in text or self._quotes_hidden_line(text))
 
     def _quotes_hidden_line(self, text):
