@@ -111,8 +111,8 @@ c.ZipCollectApp.strict = True
 
 # --- Sandbox (gradekit/autograded/sandbox.py, docs/autograding.md "Sandbox") ---
 # Every grading kernel runs in bubblewrap: no network, no view of the course,
-# memory/process/file-size caps. `nbgrader validate` executes through the same
-# preprocessor. The hook stops autograding, before any submission is touched,
+# memory/process/file-size caps; `nbgrader validate`'s kernel is sandboxed too (below).
+# The hook stops autograding, before any submission is touched,
 # when bwrap is missing and NUMPY_NN_SANDBOX=off was not given.
 from jupyter_client.provisioning import KernelProvisionerFactory  # noqa: E402
 from nbgrader.apps import ValidateApp  # noqa: E402
