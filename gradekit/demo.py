@@ -7,6 +7,7 @@ report -> class report -> one student's report -> self-check -> LMS grade files.
 gradebook at the repository root is never touched.
 """
 import argparse
+import datetime
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from gradekit.course import REPO_ROOT, copy_course, run_nbgrader, tool_environment
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.dev.samples import place_samples, sample_names
 from gradekit.grades.class_report import read_csv_rows
 from gradekit.grades.lms import write_demo_files
@@ -34,8 +36,8 @@ def run_module(module, args, course_dir):
 PENALTY_COLUMNS = ["student_id", "status", "timestamp", "raw_score", "late_penalty", "final_score", "max_score"]
 
 
-def format_penalties(rows):
-    header = ["student", "status", "submitted (Moscow)", "raw", "penalty", "final", "max"]
+def format_penalties(rows, timezone):
+    header = ["student", "status", f"submitted ({timezone})", "raw", "penalty", "final", "max"]
     lines = [[r["student_id"], r["status"], r["timestamp"][:16], r["raw_score"], r["late_penalty"],
               r["final_score"], r["max_score"]] for r in rows]
     return align([header] + lines)
@@ -48,6 +50,7 @@ def run_demo(course_dir):
     copy_course(course_dir)
     course = load_course(course_dir)  # the assignment is the course's own, as every kit command reads it
     assignment = course.default_assignment()
+    deadlines = SoftHardDeadlines(config=course.config)
     started = time.monotonic()
 
     print(f"== release: nbgrader generate_assignment {assignment}  (due date = soft deadline)", flush=True)
@@ -77,7 +80,8 @@ def run_demo(course_dir):
     run_module("gradekit.feedback.report", [str(notebook), "--out", str(student_report), "--pdf"], course_dir)
     print(f"== the students' self-check, quick mode, on {REPORTED_STUDENT}'s notebook (title block left empty)",
           flush=True)
-    subprocess.run([sys.executable, "self_check.py", f"{assignment}.ipynb", "--no-run", "--now", "2024-02-20"],
+    week_before = (deadlines.soft_instant() - datetime.timedelta(days=7)).date().isoformat()
+    subprocess.run([sys.executable, "self_check.py", f"{assignment}.ipynb", "--no-run", "--now", week_before],
                    cwd=course_dir / "submitted" / REPORTED_STUDENT / assignment,
                    env=tool_environment(), check=False)
 
@@ -86,8 +90,9 @@ def run_demo(course_dir):
 
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")
     print(format_table(*autograded_scores(course, assignment)))
-    print("\nDeadlines (soft 2024-02-29, hard 2024-03-14, end of day Moscow) from grades.csv:\n")
-    print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS)))
+    print(f"\nDeadlines (soft {deadlines.soft_deadline}, hard {deadlines.hard_deadline}, {deadlines.timezone}) "
+          "from grades.csv:\n")
+    print(format_penalties(read_csv_rows(course_dir / "grades.csv", PENALTY_COLUMNS), deadlines.timezone))
     print(f"\nGrades CSV:     {course_dir / 'grades.csv'}")
     print(f"Feedback:       {course_dir / 'feedback'}/<student>/{assignment}/{assignment}.html")
     print(f"Class report:   {course_dir / 'reports' / 'class_report' / 'class_report.html'}")
