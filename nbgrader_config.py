@@ -71,8 +71,8 @@ for _trait in ("sanitize_preprocessors", "autograde_preprocessors"):
 from nbgrader.converters import GenerateFeedback  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests  # noqa: E402
 from gradekit.feedback.deadline_note import ExplainDeadline  # noqa: E402
+from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests  # noqa: E402
 from gradekit.feedback.table_style import FeedbackTableStyle  # noqa: E402
 
 _feedback = GenerateFeedback.class_traits()["preprocessors"].default()
@@ -118,12 +118,11 @@ from jupyter_client.provisioning import KernelProvisionerFactory  # noqa: E402
 from nbgrader.apps import ValidateApp  # noqa: E402
 
 from gradekit.autograded.sandbox import PROVISIONER_NAME, sandbox_requested  # noqa: E402
+from gradekit.hidden_checks import kernel_paths  # noqa: E402
 from gradekit.settings import running_command  # noqa: E402
 
 # The first cell imports the hidden checks from gradekit/hidden_checks/ (grading side only): the kernel
 # may read that package and gradekit/__init__.py, nothing else of the kit or the course.
-from gradekit.hidden_checks import kernel_paths  # noqa: E402
-
 c.SandboxProvisioner.read_only_paths = kernel_paths()
 
 # `nbgrader validate` runs nbgrader's own Execute, whose kernel manager asks jupyter_client's

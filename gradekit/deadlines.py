@@ -37,7 +37,7 @@ def parse_deadline(text, timezone):
 
 def to_gradebook_time(instant):
     """The naive-UTC datetime nbgrader stores for an aware instant."""
-    return instant.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return instant.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def late_status(seconds_late, grace_seconds):

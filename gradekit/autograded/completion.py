@@ -58,7 +58,7 @@ class GradingRecord:
     started: float
 
     @classmethod
-    def of_this_process(cls) -> "GradingRecord":
+    def of_this_process(cls) -> GradingRecord:
         return cls(socket.gethostname(), _boot_id(), os.getpid(), psutil.Process().create_time(), time.time())
 
     def grader_is_gone(self, now: float | None = None) -> bool:

@@ -16,14 +16,20 @@ import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
-from traitlets import Bool, Dict, Integer, default
-
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
+from traitlets import Bool, Dict, Integer, default
 
+from gradekit.autograded.sandbox import (
+    SANDBOX_SWITCH,
+    UNAVAILABLE,
+    UNSANDBOXED_WARNING,
+    SandboxKernelSpecs,
+    SandboxUnavailable,
+    bwrap_available,
+    sandbox_requested,
+)
 from gradekit.course import SINGLE_THREADED
-from gradekit.autograded.sandbox import (SANDBOX_SWITCH, UNAVAILABLE, UNSANDBOXED_WARNING, SandboxKernelSpecs,
-                                         SandboxUnavailable, bwrap_available, sandbox_requested)
 
 KERNEL_DIED = ("KernelDied",
                "Ядро Python аварийно завершилось при выполнении этой ячейки (например, segmentation fault "

@@ -252,7 +252,8 @@ def main(argv=None):
     parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
     parser.add_argument("--force", action="store_true", help="regrade students that are already autograded")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per attempt")
-    parser.add_argument("--course-dir", type=Path, default=Path.cwd(), help="the course directory (with nbgrader_config.py)")
+    parser.add_argument("--course-dir", type=Path, default=Path.cwd(),
+                        help="the course directory (with nbgrader_config.py)")
     parser.add_argument("--log-dir", type=Path, help="default: <course>/reports/autograde/<assignment>")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)

@@ -21,7 +21,6 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-
 from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo

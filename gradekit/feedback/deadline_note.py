@@ -38,7 +38,7 @@ def local_time(utc_naive: datetime.datetime | None, timezone: str) -> datetime.d
     """A gradebook time (naive UTC) in the course timezone."""
     if utc_naive is None:
         return None
-    return utc_naive.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo(timezone))
+    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(ZoneInfo(timezone))
 
 
 def when(instant: datetime.datetime) -> str:

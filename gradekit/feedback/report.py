@@ -234,7 +234,8 @@ def main(argv=None):
     parser.add_argument("--out", help="папка для отчёта (по умолчанию — папка блокнота)")
     parser.add_argument("--pdf", action="store_true", help="также напечатать отчёт в PDF (нужен Chromium)")
     parser.add_argument("--course-dir", default=".",
-                        help="папка курса с nbgrader_config.py (заготовки ответов); по умолчанию текущая или курс набора")
+                        help="папка курса с nbgrader_config.py (заготовки ответов); "
+                             "по умолчанию текущая или курс набора")
     args = parser.parse_args(argv)
     try:
         stubs = course_stubs(args.course_dir)

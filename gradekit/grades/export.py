@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from gradekit.deadlines import SoftHardDeadlines
 from gradekit.cells import grade_ids_in_order
+from gradekit.deadlines import SoftHardDeadlines
 
 COLUMNS = ["student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
            "seconds_late", "raw_score", "late_penalty", "final_score", "max_score"]
@@ -85,7 +85,7 @@ class KitCsvExport(ExportPlugin):
         row.update(status=deadlines.status(seconds_late), seconds_late=round(seconds_late, 3), raw_score=raw,
                    late_penalty=penalty, final_score=score(raw - penalty))
         if submission.timestamp is not None:
-            utc = submission.timestamp.replace(tzinfo=datetime.timezone.utc)
+            utc = submission.timestamp.replace(tzinfo=datetime.UTC)
             row["timestamp"] = utc.astimezone(zone).isoformat(" ")
         for notebook in submission.notebooks:
             for grade in notebook.grades:

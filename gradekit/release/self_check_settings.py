@@ -23,8 +23,8 @@ import nbformat
 from nbgrader.preprocessors import ClearSolutions
 from nbgrader.utils import is_grade, is_locked, is_solution
 
-from gradekit.deadlines import SoftHardDeadlines
 from gradekit.autograded.execute import ResilientExecute
+from gradekit.deadlines import SoftHardDeadlines
 from gradekit.settings import Course, CourseError, load_course
 
 SETTINGS_NAME = "self_check.json"

@@ -32,7 +32,8 @@ def grant_extension(course, assignment, student, days=0, hours=0):
         try:
             gradebook.find_student(student)
         except MissingEntry:
-            raise ValueError(f"no student {student!r} in the gradebook; add them: nbgrader db student add {student}")
+            raise ValueError(
+                f"no student {student!r} in the gradebook; add them: nbgrader db student add {student}") from None
         try:
             gradebook.find_submission(assignment, student)
         except MissingEntry:

@@ -166,7 +166,8 @@ def title_problems(cells: list) -> list[str]:
     if block is None:
         return ["нет блока с фамилией и группой (строки «Студент:» и «Группа:» в начале блокнота)"]
     problems = []
-    for pattern, what in ((STUDENT_LINE, "фамилия и имя (строка «Студент:»)"), (GROUP_LINE, "группа (строка «Группа:»)")):
+    for pattern, what in ((STUDENT_LINE, "фамилия и имя (строка «Студент:»)"),
+                          (GROUP_LINE, "группа (строка «Группа:»)")):
         match = pattern.search(block["source"])
         value = match.group(1).strip(" *_\t") if match else ""
         if not value or PLACEHOLDER.search(value):
@@ -434,7 +435,8 @@ def self_check(path: Path, run: bool = True, limits: dict | None = None, now: st
     problems += section(lines, "Нет ответа", unanswered(cells, settings))
     edited, deleted, duplicated = tampered(cells, settings)
     problems += section(lines, "Изменены ячейки, которые менять нельзя", edited,
-                        "при проверке они будут заменены исходными — верните их (Edit → Undo или из исходного блокнота)")
+                        "при проверке они будут заменены исходными — "
+                        "верните их (Edit → Undo или из исходного блокнота)")
     problems += section(lines, "Удалены ячейки задания", deleted,
                         "верните их из исходного блокнота, иначе код ниже может не выполниться")
     problems += section(lines, "Ячейки задания повторяются (скопированы?)", duplicated, "удалите копии")

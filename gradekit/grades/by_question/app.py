@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jupyter_server.base.handlers import JupyterHandler
@@ -26,7 +26,14 @@ from tornado import web
 from traitlets import Float, Unicode
 
 from gradekit.grades.by_question.answers import (
-    Answer, GradingError, Question, StudentTokens, find_question, load_answers, manual_questions, save_decision,
+    Answer,
+    GradingError,
+    Question,
+    StudentTokens,
+    find_question,
+    load_answers,
+    manual_questions,
+    save_decision,
     submitted_students,
 )
 from gradekit.grades.by_question.grouping import NEAR_IDENTICAL, group_items, most_common, normalise

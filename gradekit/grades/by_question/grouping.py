@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from typing import Callable, Hashable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 NEAR_IDENTICAL = 0.9

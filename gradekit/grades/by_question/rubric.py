@@ -40,7 +40,7 @@ class QuestionRubric:
     context: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
 
-    def usable(self, max_score: float) -> "QuestionRubric":
+    def usable(self, max_score: float) -> QuestionRubric:
         """The same rubric without lines worth more than max_score (or less than 0), each reported."""
         kept = tuple(level for level in self.levels if 0 <= level.points <= max_score)
         dropped = tuple(f"rubric line worth {level.points:g} points left out: the gradebook's maximum "
