@@ -202,11 +202,11 @@ def test_missing_bwrap_stops_grading_with_a_clear_message(blank_course):
         assert db.execute("SELECT count(*) FROM submitted_assignment").fetchone() == (0,)
 
 
-def grade(course_parent, samples, sandbox):
+def grade_unsandboxed(course_parent, samples):
     course = copy_course(course_parent / "course")
     run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course)
     place_samples(course, samples)
-    env = {**grading_environment(), SANDBOX_SWITCH: "on" if sandbox else "off"}
+    env = {**grading_environment(), SANDBOX_SWITCH: "off"}
     process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
                                cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return course, process
@@ -218,7 +218,7 @@ HONEST = ["correct", "correct_alt"]
 def test_honest_work_scores_the_same_with_and_without_the_sandbox(tmp_path, graded_courses):
     # graded_courses (conftest) graded every sample in the sandbox; grade the honest ones again without it,
     # one course per sample so the two gradings share the cores
-    unsandboxed = {sample: grade(tmp_path / sample, [sample], sandbox=False) for sample in HONEST}
+    unsandboxed = {sample: grade_unsandboxed(tmp_path / sample, [sample]) for sample in HONEST}
     for course, process in unsandboxed.values():
         log = process.communicate()[0]
         assert process.returncode == 0, log[-3000:]

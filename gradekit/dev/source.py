@@ -3,13 +3,10 @@ import jupytext
 import nbformat
 
 from gradekit.cells import hidden_test_delimiters, regions, solution_delimiters, without_regions
-from gradekit.course import REPO_ROOT
-from gradekit.dev.lab import ASSIGNMENT
+from gradekit.dev.lab import MASTER_NOTEBOOK
 from gradekit.hidden_checks import module_lines
 
-SOURCE_DIR = REPO_ROOT / "source" / ASSIGNMENT
-MASTER_NOTEBOOK = SOURCE_DIR / f"{ASSIGNMENT}.ipynb"
-MASTER_MARKDOWN = SOURCE_DIR / f"{ASSIGNMENT}.md"
+MASTER_MARKDOWN = MASTER_NOTEBOOK.with_suffix(".md")  # the jupytext twin the notebook is made from
 
 
 def _secret_regions(source):

@@ -15,7 +15,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from traitlets import Unicode
 
-from gradekit.cells import hidden_regions, without_regions
+from gradekit.cells import Region, hidden_regions, without_regions
 
 FOLDED = "# ··· {count} lines of hidden tests folded (see the source notebook) ···"
 
@@ -36,10 +36,13 @@ class FoldHiddenTests(Preprocessor):
         Returns:
             The folded source; an unterminated region is folded to the end of the cell.
         """
-        return without_regions(source, hidden_regions(source, self.config),
-                               lambda region: self.placeholder.format(count=region.length))
+        return self._fold(source, hidden_regions(source, self.config))
+
+    def _fold(self, source: str, found: list[Region]) -> str:
+        return without_regions(source, found, lambda region: self.placeholder.format(count=region.length))
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        if cell.cell_type == "code" and hidden_regions(cell.source, self.config):
-            cell.source = self.fold(cell.source)
+        found = hidden_regions(cell.source, self.config) if cell.cell_type == "code" else []
+        if found:
+            cell.source = self._fold(cell.source, found)
         return cell, resources

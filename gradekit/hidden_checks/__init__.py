@@ -7,6 +7,7 @@ the sandbox (`kernel_paths`, bound read-only through
 `c.SandboxProvisioner.read_only_paths`); the feedback drops every traceback
 frame and output line that quotes them (`gradekit.feedback.redact`).
 """
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,7 +26,8 @@ def module_files() -> list[Path]:
     return sorted(PACKAGE_DIR.glob("*.py"))
 
 
-def module_lines() -> set[str]:
+@cache  # read once per process: the feedback redacts every student's notebook with them
+def module_lines() -> frozenset[str]:
     """The stripped lines of the hidden checks' source files that are theirs to hide.
 
     Imports are left out: `import warnings` or `from pathlib import Path` name public
@@ -37,4 +39,4 @@ def module_lines() -> set[str]:
             line = line.strip()
             if line and not line.startswith(("import ", "from ")):
                 lines.add(line)
-    return lines
+    return frozenset(lines)
