@@ -57,6 +57,12 @@ c.Execute.error_on_timeout = {
     "traceback": [f"CellTimeoutError: {_TIMEOUT_MESSAGE}"],
 }
 
+# Grading faults (docs/decisions.md "Grading faults"): a locked cell raising one of these is the grader's
+# failure, not the student's (the course's MNIST missing or broken, a hidden check's own bug): the student's
+# grading stops, nothing is saved, the command exits non-zero and names them; the next run grades them.
+c.ResilientExecute.fault_errors = ["GraderFault", "MNISTNotFoundError", "MNISTDownloadError", "MNISTChecksumError",
+                                   "MNISTFormatError"]
+
 # Autograde with the kit's preprocessors in place of nbgrader's: a dying kernel costs
 # only the cells after it, and deleted test cells really come back.
 _replacements = {Execute: ResilientExecute, OverwriteCells: RestoringOverwriteCells}
@@ -148,6 +154,17 @@ c.Autograde.pre_convert_hook = _records.before
 c.Autograde.post_convert_hook = _records.after
 if running_command(AutogradeApp):  # this process is `nbgrader autograde`
     discard_interrupted(os.path.join(COURSE_ROOT, c.CourseDirectory.autograded_directory))
+    # one closing summary (graded, faults with their causes, skipped, preflight) when the command ends
+    from gradekit.autograded.summary import log_summary_at_exit  # noqa: E402
+
+    log_summary_at_exit()
+    # nbgrader 0.9.6's update_or_create_submission makes SQLAlchemy warn "Object of type <SubmittedAssignment>
+    # not in session" (six lines a student, harmless: the objects are added right after)
+    import warnings  # noqa: E402
+
+    from sqlalchemy.exc import SAWarning  # noqa: E402
+
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session", category=SAWarning)
 
 # --- Class-scale autograding (gradekit/autograded/parallel.py, docs/autograding.md "Grading a big course") ---
 # NUMPY_NN_DB_URL (e.g. postgresql://grader:...@db-host/numpy_nn) replaces the SQLite gradebook

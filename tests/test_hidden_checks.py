@@ -6,13 +6,16 @@ tests/test_autograde.py) and the small wrong answers in tests/wrong_answers/. Th
 answer cells are run in one namespace with the master's given cells, as in a kernel.
 """
 import builtins
+import inspect
 import re
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gradekit import hidden_checks
 from gradekit.cells import hidden_regions, without_regions
 from gradekit.course import REPO_ROOT
 from gradekit.dev.samples import load_sample, sample_names
@@ -240,6 +243,7 @@ def test_checks_made_before_a_patch_are_not_fooled_by_it(monkeypatch, mnist):
 
 
 def test_every_function_of_the_checks_runs_on_the_snapshots(checks):
+    checks = types.SimpleNamespace(**{name: inspect.unwrap(getattr(checks, name)) for name in numpy_nn.CHECKS})
     globals_ = checks.relu.__globals__
     assert globals_ is not vars(numpy_nn) and globals_["np"] is not np and globals_["np"].random is not np.random
     assert globals_["__builtins__"] is not vars(builtins) and globals_["load_mnist"] is util.load_mnist
@@ -247,3 +251,26 @@ def test_every_function_of_the_checks_runs_on_the_snapshots(checks):
     helpers = [value for value in globals_.values() if callable(value) and getattr(value, "__module__", None)
                == numpy_nn.__name__]
     assert helpers and all(helper.__globals__ is globals_ for helper in helpers)
+
+
+def test_a_bug_of_a_checks_own_code_is_a_grader_fault_and_a_students_error_is_not():
+    """guard: NameError/ImportError raised by the check's own code -> GraderFault; everything else unchanged."""
+    def buggy(student):
+        return undefined_name  # noqa: F821 (the bug)
+
+    def verdict(student):
+        assert student() == 1, "неверно"
+
+    guarded_bug, guarded_verdict = hidden_checks.guard(buggy), hidden_checks.guard(verdict)
+    buggy.__code__ = buggy.__code__.replace(co_filename=str(hidden_checks.PACKAGE_DIR / "lab.py"))
+    with pytest.raises(hidden_checks.GraderFault, match="buggy.*NameError"):
+        guarded_bug(lambda: 1)
+
+    def student_with_a_name_error():
+        return missing_in_students_code  # noqa: F821
+
+    with pytest.raises(NameError):  # the student's own NameError is their result
+        guarded_verdict(student_with_a_name_error)
+    with pytest.raises(AssertionError, match="неверно"):
+        guarded_verdict(lambda: 2)
+    guarded_verdict(lambda: 1)

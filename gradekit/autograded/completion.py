@@ -31,6 +31,8 @@ from pathlib import Path
 import psutil
 from traitlets.log import get_logger
 
+from gradekit.autograded.summary import RUN
+
 RECORD = ".gradekit-grading.json"
 # Set by the kit's parallel command for its graders: it regrades unfinished gradings itself (--force)
 # and reports them, so its graders must not remove another student's record first.
@@ -107,6 +109,7 @@ class GradingRecords:
 
     def __init__(self, config):
         self.config = config
+        self.checked = set()  # assignments whose preflight passed in this process
 
     def folder(self, notebooks: list[str]) -> Path | None:
         """The autograded folder of the submission whose notebooks nbgrader is grading."""
@@ -119,19 +122,43 @@ class GradingRecords:
         return Path(coursedir.format_path(coursedir.autograded_directory, submitted.parent.name, submitted.name))
 
     def before(self, assignment: str, student: str, notebooks: list[str]) -> None:
-        """pre_convert_hook: the sandbox check, then the student's folder with its grading record."""
+        """pre_convert_hook: the sandbox check and the preflight, then the student's folder with its record."""
         from gradekit.autograded.sandbox import check_before_grading
 
         check_before_grading()
         folder = self.folder(notebooks)
         if folder is None:
             return
+        self.preflight(folder.name)
         try:
             start_record(folder)
         except Exception:
             # nbgrader logs a failing hook only at INFO level
             get_logger().error("Could not write the grading record in %s", folder, exc_info=True)
             raise
+        RUN.start(folder.parent.name)
+
+    def preflight(self, assignment: str) -> None:
+        """Before the first student of an assignment: the solution must pass here, or nothing is graded.
+
+        nbgrader lets the SystemExit through its per-student error handling: the run stops at once.
+        """
+        from gradekit.autograded.preflight import enabled, run_preflight
+
+        config = running_config(self.config)
+        if assignment in self.checked or not enabled(config):
+            return
+        log = get_logger()
+        log.info("Preflight: grading the solution of %s in this grading environment", assignment)
+        root = Path(config.CourseDirectory.root or os.getcwd())
+        verdict = run_preflight(root, config, assignment)
+        RUN.preflight = verdict.line()
+        if not verdict.passed:
+            raise SystemExit(f"ERROR: Preflight {verdict.line()}\nNothing was graded: the grader's environment "
+                             "is at fault, not the students. Fix it (python -m gradekit.autograded.preflight "
+                             f"{assignment} checks it alone) and run the same command again.")
+        log.info("Preflight: %s", verdict.line())
+        self.checked.add(assignment)
 
     def after(self, assignment: str, student: str, notebooks: list[str]) -> None:
         """post_convert_hook: every notebook of the student is graded and its scores saved."""
@@ -140,10 +167,18 @@ class GradingRecords:
             return
         try:
             (folder / RECORD).unlink(missing_ok=True)
+            RUN.finish(folder.parent.name)
         except Exception:
             get_logger().error("Could not remove the grading record in %s: the student will be graded again",
                                folder, exc_info=True)
             raise
+
+
+def running_config(fallback):
+    """The running nbgrader command's config (the config file and its command line), else `fallback`."""
+    from traitlets.config import Application
+
+    return Application.instance().config if Application.initialized() else fallback
 
 
 def start_record(folder: Path) -> None:

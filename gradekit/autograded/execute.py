@@ -8,7 +8,13 @@ error output saying why, so the tests before it keep their points, the later
 ones score 0, and the feedback shows what happened.
 
 The kernel runs in the bubblewrap sandbox of gradekit.autograded.sandbox unless
-NUMPY_NN_SANDBOX=off (then with a loud warning in the log).
+NUMPY_NN_SANDBOX=off (then with a loud warning in the log). It imports the hidden
+checks from the very `gradekit` this grader loaded (the one the sandbox binds), never
+from another install or the submission's folder.
+
+A failure on the grader's side (the kernel not starting, a setup cell failing, a
+locked cell raising one of `fault_errors`) is not a student's result: it raises
+`GradingFault` (gradekit.autograded.faults), so nothing of the attempt is saved.
 """
 import os
 import resource
@@ -18,8 +24,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
-from traitlets import Bool, Dict, Integer, default
+from traitlets import Bool, Dict, Integer, List, Unicode, default
 
+from gradekit.autograded.faults import FAULT_MARK, GradingFault, fault_of_cell, one_line, setup_cells
 from gradekit.autograded.sandbox import (
     SANDBOX_SWITCH,
     UNAVAILABLE,
@@ -29,7 +36,9 @@ from gradekit.autograded.sandbox import (
     bwrap_available,
     sandbox_requested,
 )
+from gradekit.autograded.summary import RUN
 from gradekit.course import SINGLE_THREADED
+from gradekit.hidden_checks import kernel_arguments
 
 KERNEL_DIED = ("KernelDied",
                "Ядро Python аварийно завершилось при выполнении этой ячейки (например, segmentation fault "
@@ -82,6 +91,13 @@ class ResilientExecute(Execute):
              f"unless the environment variable {SANDBOX_SWITCH}=off."
     ).tag(config=True)
 
+    fault_errors = List(
+        Unicode(), ["GraderFault"],
+        help="Names of exceptions that are the grader's fault when a locked cell (master code, tests) raises "
+             "them: the student's grading stops as a fault instead of scoring 0 (e.g. the course data missing). "
+             "GraderFault is what a hidden check raises for a bug of its own (gradekit.hidden_checks).",
+    ).tag(config=True)
+
     @default("sandbox")
     def _sandbox_default(self):
         return sandbox_requested()
@@ -97,6 +113,9 @@ class ResilientExecute(Execute):
 
     def start_new_kernel(self, **kwargs):
         kwargs.setdefault("env", {**os.environ, **self.kernel_env})
+        # the hidden checks come from this grader's gradekit (the one the sandbox binds)
+        ours = [argument for argument in kernel_arguments() if argument not in self.extra_arguments]
+        self.extra_arguments = [*self.extra_arguments, *ours]
         if not self.sandbox:
             self.log.warning(UNSANDBOXED_WARNING, SANDBOX_SWITCH)
         result = super().start_new_kernel(**kwargs)
@@ -108,7 +127,21 @@ class ResilientExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stop_reason = None
         self._deadline = time.monotonic() + self.notebook_timeout
-        return super().preprocess(nb, resources, km)
+        self._setup = setup_cells(nb)
+        self._student = ((resources or {}).get("nbgrader") or {}).get("student")  # None: the preflight
+        try:
+            return super().preprocess(nb, resources, km)
+        except GradingFault as fault:
+            self.fault(fault.cause)
+        except Exception as error:  # cells never raise here: this is the kernel or the sandbox
+            self.fault(f"the grading kernel could not be started or reached: {one_line(type(error).__name__, error)}")
+
+    def fault(self, cause):
+        """Stop this student's grading as a grading fault (logged once, counted in the run's summary)."""
+        self.log.error("%s: %s: %s", FAULT_MARK, self._student or "the instructor's solution (preflight)", cause)
+        if self._student:
+            RUN.fault(self._student, cause)
+        raise GradingFault(cause) from None
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -119,18 +152,16 @@ class ResilientExecute(Execute):
             cell.outputs = [error_output(*self._stop_reason)]
             return cell, resources
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self.log.error("The kernel died in cell %d; the remaining cells are marked as not executed", index)
             cell.outputs.append(error_output(*KERNEL_DIED))
             self._stop_reason = NOT_RUN_AFTER_CRASH
-            return cell, resources
         except CellTimeoutError:
             # Cell time limits end in error_on_timeout, not here: this is the reply without its
             # outputs (nbgrader's raise_on_iopub_timeout), which would otherwise drop the student.
             self.log.error("The outputs of cell %d did not arrive; the cell is marked as failed", index)
             cell.outputs.append(error_output(*OUTPUT_LOST))
-            return cell, resources
         except Exception:
             # Anything else means the talk with the kernel broke (seen at the memory cap: a garbled
             # message, "ValueError: Invalid Signature"). Its state is unknown, so grading of this
@@ -138,7 +169,11 @@ class ResilientExecute(Execute):
             self.log.exception("Lost the kernel in cell %d; the remaining cells are marked as not executed", index)
             cell.outputs.append(error_output(*KERNEL_LOST))
             self._stop_reason = NOT_RUN_AFTER_KERNEL_LOST
-            return cell, resources
+        # a setup cell failing in any way (the kernel dying in it included) is the grader's fault
+        cause = fault_of_cell(cell, index, self._setup, set(self.fault_errors))
+        if cause:
+            raise GradingFault(cause)
+        return cell, resources
 
     @default("timeout_func")
     def _timeout_func_default(self):

@@ -6,13 +6,34 @@ solution cells. In this notebook a test cell usually follows a locked Markdown
 cell, so the look-up fails with a KeyError and nbgrader records no grade at all
 for the student. Here the cell goes after the nearest preceding master cell that
 the submission still has (any cell with a grade_id), or first.
-"""
-from nbgrader.preprocessors import OverwriteCells
 
-from gradekit.cells import grade_id
+A locked cell whose master has hidden tests reaches students without them, so its
+checksum always differs from the master's: stock nbgrader logs that as a changed
+cell for every such cell of every student (a dozen warnings a student, thousands a
+class). Here a locked cell that is exactly the released text gets its master source
+back silently; a really edited one is still reported, and restored, as before.
+"""
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import OverwriteCells
+from nbgrader.utils import is_locked
+
+from gradekit.cells import grade_id, hidden_regions, without_regions
 
 
 class RestoringOverwriteCells(OverwriteCells):
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        name = grade_id(cell)
+        if name is not None and is_locked(cell):
+            try:
+                master = self.gradebook.find_source_cell(name, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                master = None  # nbgrader reports it
+            if master is not None and master.locked and master.source != cell.source:
+                found = hidden_regions(master.source, self.config)
+                if found and cell.source == without_regions(master.source, found):
+                    cell.source = master.source  # the released text: the hidden part is all that differs
+        return super().preprocess_cell(cell, resources, cell_index)
 
     def add_missing_grade_cells(self, nb, resources):
         master = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)

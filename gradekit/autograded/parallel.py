@@ -6,13 +6,16 @@
 Each task runs nbgrader's own autograde for one student in a subprocess of a Dask
 worker, so a crash costs only that student; a failed attempt is retried once
 (with --force), and a student that fails twice is reported while the batch goes
-on. Without --scheduler the tasks run on a local Dask cluster of --workers
+on. A grading fault (the grader's side failed: gradekit.autograded.faults) is not
+retried and saves nothing; the run names its cause and students and exits 1. Before
+any student, the instructor's solution is graded in the same environment
+(gradekit.autograded.preflight) and must pass. Without --scheduler the tasks run on a local Dask cluster of --workers
 single-threaded workers; with it, on an existing cluster, whose workers must see
 the course directory at the same path and run the kit's venv (docs/autograding.md
 "Across machines"). A student whose autograded folder holds an unfinished grading (its
 grader was killed or its machine lost) is graded again, never skipped. Logs:
 <course>/reports/autograde/<assignment>/<student>.log and summary.json. Exit code 1
-if any student failed or the Dask scheduler was lost.
+if the preflight failed, any student faulted or failed, or the Dask scheduler was lost.
 """
 import argparse
 import json
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradekit.autograded.completion import NO_SWEEP, is_unfinished
+from gradekit.autograded.faults import FAULT_MARK
 from gradekit.autograded.gradebook_db import DB_URL_VARIABLE
+from gradekit.autograded.summary import summary_lines
 from gradekit.course import grading_environment, tool_environment
 from gradekit.settings import CourseError, load_course
 
@@ -68,8 +73,19 @@ class Attempt:
         return self.returncode == 0
 
     @property
+    def fault(self):
+        """The cause of a grading fault this attempt logged, or None."""
+        for line in self.log.splitlines():
+            if FAULT_MARK + ":" in line:
+                # "... GRADING FAULT: <student>: <cause>"
+                return line.split(FAULT_MARK + ":", 1)[1].split(":", 1)[-1].strip()
+        return None
+
+    @property
     def status(self):
-        """failed, skipped (an earlier grading had completed), regraded (an earlier one had not), or graded."""
+        """fault, failed, skipped (an earlier grading had completed), regraded (an earlier one had not), or graded."""
+        if self.fault:
+            return "fault"
         if not self.ok:
             return "failed"
         if SKIPPED in self.log:
@@ -208,7 +224,7 @@ def grade_class(client, course_dir, assignment, students, force=False, db_url=No
                     result = Attempt(student, number, None, 0.0, "?", traceback.format_exc())
                 future.release()
                 attempts[student].append(result)
-                if not result.ok and number == 1:
+                if not result.ok and number == 1 and not result.fault:  # a fault would only fault again
                     bar.write(f"{student}: {result.reason()}; retrying once")
                     running.add(submit(student, 2))
                     continue
@@ -235,7 +251,7 @@ def write_logs(attempts, log_dir):
                           f"{attempt.seconds:.1f} s, exit code {attempt.returncode} =====\n{attempt.log}\n")
         final = tries[-1]
         summary[student] = {"status": final.status, "attempts": len(tries), "seconds": round(final.seconds, 1),
-                            "host": final.host, "reason": None if final.ok else final.reason()}
+                            "host": final.host, "reason": final.fault or (None if final.ok else final.reason())}
     (log_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -256,6 +272,9 @@ def main(argv=None):
                         help="the course directory (with nbgrader_config.py)")
     parser.add_argument("--log-dir", type=Path, help="default: <course>/reports/autograde/<assignment>")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-preflight", action="store_true",
+                        help="do not grade the solution first (each grader still runs it, from the cache, unless "
+                             "c.Preflight.enabled = False)")
     args = parser.parse_args(argv)
 
     os.environ["PATH"] = tool_environment()["PATH"]  # a new gradebook asks alembic for its version
@@ -274,6 +293,7 @@ def main(argv=None):
     if not students:
         raise SystemExit(f"ERROR: no submissions of {args.assignment} in {submitted}")
     prepare_gradebook(db_url, course.course_id, args.assignment)
+    preflight = check_solution(course, args.assignment) if not args.no_preflight else "skipped (--no-preflight)"
     folders = {student: course.assignment_dir("autograded", student, args.assignment) for student in students}
     unfinished = sorted(student for student, folder in folders.items() if is_unfinished(folder))
     if unfinished:
@@ -304,18 +324,35 @@ def main(argv=None):
     summary = write_logs(attempts, log_dir)
 
     counts = {status: sorted(s for s, row in summary.items() if row["status"] == status)
-              for status in ("graded", "regraded", "skipped", "failed")}
+              for status in ("graded", "regraded", "skipped", "failed", "fault")}
     retried = sorted(s for s, row in summary.items() if row["attempts"] > 1 and row["status"] != "failed")
-    print(f"{len(counts['graded'])} graded, {len(counts['regraded'])} regraded (an earlier grading was "
-          f"interrupted), {len(counts['skipped'])} skipped (already autograded; --force regrades), "
-          f"{len(counts['failed'])} failed, in {time.monotonic() - started:.0f} s. Logs: {log_dir}")
+    faults = {student: summary[student]["reason"] for student in counts["fault"]}
+    graded = len(counts["graded"]) + len(counts["regraded"])
+    for line in summary_lines(graded, faults, len(counts["skipped"]), counts["failed"], preflight):
+        print(line)
+    print(f"In {time.monotonic() - started:.0f} s. Logs: {log_dir}")
     if counts["regraded"]:
         print("Regraded after an interrupted grading: " + ", ".join(counts["regraded"]))
     if retried:
         print("Graded on the second attempt: " + ", ".join(retried))
     for student in counts["failed"]:
         print(f"FAILED: {student}: {summary[student]['reason']} (see {log_dir / (student + '.log')})")
-    return 1 if counts["failed"] else 0
+    return 1 if counts["failed"] or counts["fault"] else 0
+
+
+def check_solution(course, assignment):
+    """The preflight before any student (gradekit.autograded.preflight); stops the command if it fails."""
+    from gradekit.autograded.preflight import enabled, run_preflight
+
+    if not enabled(course.config):
+        return "off (c.Preflight.enabled = False)"
+    print(f"Preflight: grading the solution of {assignment} in this grading environment ...", flush=True)
+    verdict = run_preflight(course.root, course.config, assignment)
+    print(f"Preflight: {verdict.line()}", flush=True)
+    if not verdict.passed:
+        raise SystemExit("ERROR: nothing was graded: the grader's environment is at fault, not the students. "
+                         "Fix it and run the same command again.")
+    return verdict.line()
 
 
 if __name__ == "__main__":

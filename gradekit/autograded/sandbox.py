@@ -18,6 +18,7 @@ The wrapping is a jupyter_client kernel provisioner (SandboxProvisioner, entry p
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -217,6 +218,10 @@ class SandboxProvisioner(LocalProvisioner):
             memory_mb=self.memory_limit_mb, processes=self.process_limit, file_size_mb=self.file_size_limit_mb,
             tmp_size_mb=self.tmp_size_mb, env=env, run_as_uid=run_as_uid, read_only=read_only, bwrap=self.bwrap)
         kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        # The kernel's own stdout carries only ipykernel's "Ctrl-C will not work" banner (printed because
+        # the sandbox hides the grader's pid from it): a dozen lines a student in the grader's log.
+        # Student output travels over ZeroMQ; the kernel's stderr (its errors) still reaches the log.
+        kwargs["stdout"] = subprocess.DEVNULL
         self.log.debug("Sandboxed kernel: %s", " ".join(command))
         return await super().launch_kernel(command, **kwargs)
 

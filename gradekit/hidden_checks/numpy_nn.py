@@ -16,14 +16,14 @@ globals its methods then get (`_affine_probe_class`).
 
 The functions can also be called directly (tests): they then use the live modules.
 """
-import builtins
 import importlib
-import types
 import warnings
 from contextlib import ExitStack
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+
+from gradekit.hidden_checks import bind_checks, snapshot
 
 CHECKS = ("relu", "dense_init", "dense_forward", "dense_grad_input", "dense_grad_params", "loss", "forward",
           "train", "accuracy", "tsne", "parity")
@@ -34,29 +34,13 @@ def load_mnist(flatten=False):
     return importlib.import_module("util").load_mnist(flatten=flatten)
 
 
-def _snapshot(module, **children):
-    copy = types.SimpleNamespace(**vars(module))
-    vars(copy).update(children)
-    return copy
-
-
 def make_checks():
     """The checks, each bound to snapshots of builtins, numpy, numpy.random, warnings and util.load_mnist."""
-    namespace = dict(globals())
-    namespace.update({
-        "__builtins__": dict(vars(builtins)),
-        "np": _snapshot(np, random=_snapshot(np.random)),
-        "warnings": _snapshot(warnings),
+    return bind_checks(globals(), CHECKS, {
+        "np": snapshot(np, random=snapshot(np.random)),
+        "warnings": snapshot(warnings),
         "load_mnist": importlib.import_module("util").load_mnist,
     })
-    for name, value in list(namespace.items()):
-        if isinstance(value, types.FunctionType) and value.__module__ == __name__:
-            rebound = types.FunctionType(value.__code__, namespace, value.__name__, value.__defaults__,
-                                         value.__closure__)
-            rebound.__kwdefaults__, rebound.__doc__ = value.__kwdefaults__, value.__doc__
-            rebound.__qualname__ = value.__qualname__
-            namespace[name] = rebound
-    return types.SimpleNamespace(**{name: namespace[name] for name in CHECKS})
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
