@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 ASSIGNMENT := numpy_nn
 NOTEBOOK := source/$(ASSIGNMENT)/$(ASSIGNMENT)
 
-.PHONY: venv demo test notebook release solutions clean
+.PHONY: venv demo test notebook release solutions preflight clean
 
 venv: $(VENV)/.installed
 
@@ -56,6 +56,10 @@ release: venv
 solutions: release
 	$(BIN)/nbgrader generate_solution $(ASSIGNMENT) --force
 	$(BIN)/jupyter nbconvert --to html solutions/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb
+
+# Grade the instructor's solution in this grading environment (sandbox, data, hidden checks): it must pass.
+preflight: venv
+	$(BIN)/python -m gradekit.autograded.preflight $(ASSIGNMENT)
 
 demo: venv
 	$(BIN)/python -m gradekit.demo
