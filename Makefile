@@ -67,5 +67,7 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest
 
+# Generated files only: release/ and the READMEs of solutions/ and autograded/ are committed.
 clean:
-	rm -rf demo release solutions .pytest_cache
+	rm -rf demo .pytest_cache
+	find solutions -mindepth 1 ! -name README.md -exec rm -rf {} +
