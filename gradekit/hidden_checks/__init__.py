@@ -96,12 +96,16 @@ def bind_checks(module_globals: dict, names: tuple[str, ...], replacements: dict
 
 
 def kernel_arguments() -> list[str]:
-    """Arguments of the grading kernel: KIT_ROOT first on its path, before the submission's folder.
+    """Arguments of the grading kernel: it imports `gradekit` from KIT_ROOT before any cell runs.
 
-    IPython puts the working folder ('') first when the kernel starts; these lines run after that and
-    before any cell, so `import gradekit` finds this process's kit, the one the sandbox binds.
+    IPython puts the working folder ('') first on the path when the kernel starts; this line runs
+    after that and before any cell: with KIT_ROOT first for a moment, `gradekit` is imported from this
+    process's kit (the one the sandbox binds), not from the environment's install or the submission's
+    folder; KIT_ROOT then leaves the path, so the students' `import util` still finds their folder's.
     """
-    return [f"--IPKernelApp.exec_lines=__import__('sys').path.insert(0, {str(KIT_ROOT)!r})"]
+    root = repr(str(KIT_ROOT))
+    return [f"--IPKernelApp.exec_lines=__import__('sys').path.insert(0, {root}); __import__('gradekit'); "
+            f"__import__('sys').path.remove({root})"]
 
 
 def kernel_paths() -> list[str]:
