@@ -71,7 +71,7 @@ def tiny_notebook(sleep_seconds, with_kit=False, data=False):
     answer = new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
                            metadata={"nbgrader": {"grade": False, "solution": True, "locked": False,
                                                   "grade_id": "square", "schema_version": 3}})
-    return new_notebook(cells=[
+    notebook = new_notebook(cells=[
         new_markdown_cell("# Квадрат числа"),
         *([_locked_cell(SETUP_CELL, "setup")] if with_kit else []),
         answer,
@@ -85,6 +85,9 @@ def tiny_notebook(sleep_seconds, with_kit=False, data=False):
                               "grade": True, "solution": True, "locked": False, "grade_id": "why_positive",
                               "points": 1, "schema_version": 3}}),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    for index, cell in enumerate(notebook.cells):  # fixed ids: the same lab is the same file (preflight cache)
+        cell.id = f"tiny-{index}"
+    return notebook
 
 
 def tiny_course(path, students=tuple(ANSWERS), sleep_seconds=3, db_url=None, with_kit=False, data=False):
