@@ -20,13 +20,13 @@ from importlib import resources as package_files
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell
 from nbgrader.utils import is_grade, is_solution
 
 from gradekit.cells import grade_id
 from gradekit.course import REPO_ROOT
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests
+from gradekit.feedback.sanitize import SafeHTMLExporter
 from gradekit.settings import CourseError, load_course
 
 # Cells about how the notebook is graded and handed in: instructions, not report content.
@@ -178,8 +178,9 @@ def offline_mathjax_src() -> str:
 
 
 def render_html(notebook):
-    exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            embed_images=True)
+    # student HTML is sanitised (gradekit.feedback.sanitize): the report opens in a TA's browser too
+    exporter = SafeHTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
+                                embed_images=True)
     exporter.register_preprocessor(RedactHiddenTests(), enabled=True)
     exporter.register_preprocessor(MarkTestResults(), enabled=True)
     student = given(title_block(notebook)[0])
