@@ -1,6 +1,6 @@
 """No script a student or a TA writes runs in the lab report or in the feedback (issue 23).
 
-Every payload records its name in `top.__pwned` when it runs. The pages are opened
+Every payload records its name in `top.pwnedBy` when it runs. The pages are opened
 in Chromium (Playwright, network refused), the payload links are clicked, and the
 test asserts that nothing ran and that no active markup is left in the page, while
 the answer's legitimate Markdown (table, formula, images, links) still renders.
@@ -30,7 +30,7 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 def run(name):
     """JavaScript that records `name` as a payload that ran."""
-    return f"top.__pwned=(top.__pwned||[]).concat('{name}')"
+    return f"top.pwnedBy=(top.pwnedBy||[]).concat('{name}')"  # no underscore: TeX reads it as a subscript
 
 
 def payloads(where):
@@ -55,10 +55,11 @@ def payloads(where):
         "a_javascript": f'<a href="javascript:{js("a_javascript")}">ссылка-js</a>',
         "a_data": '<a href="data:text/html,<script>alert(1)</script>">ссылка-data</a>',
         "markdown_link": f"[ссылка-md](javascript:{js('markdown_link')})",
+        "tex_href": f"$\\href{{javascript:{js('tex_href')}}}{{формула-ссылка}}$",  # a link made by MathJax
     }
 
 
-LINK_TEXTS = ("ссылка-js", "ссылка-data", "ссылка-md", "Отправить")
+LINK_TEXTS = ("ссылка-js", "ссылка-data", "ссылка-md", "Отправить", "формула-ссылка")
 # What runs in stock nbconvert's rendering (the issue's "img onerror, iframe srcdoc, details ontoggle" and more).
 RUN_BY_STOCK = {"img_onerror", "svg_onload", "details_ontoggle", "body_onload", "iframe_srcdoc", "script",
                 "form_action", "input_autofocus", "a_javascript", "markdown_link"}
@@ -84,7 +85,7 @@ LEGIT = f"""### Мой ответ
 |---|---|
 | Dense | 7850 |
 
-Потери: $L = -\\frac{{1}}{{N}}\\sum_i \\log p_i < 1$.
+Потери: $L = -\\frac{{1}}{{N}}\\sum_i \\log p_i < 1$, веса $\\boldsymbol{{W}}$.
 
 <img src="data:image/png;base64,{PIXEL}" alt="график-html" width="20">
 
@@ -130,7 +131,7 @@ AUDIT = """() => {
     }
     if (['IFRAME', 'OBJECT', 'EMBED', 'FORM', 'META', 'BASE', 'SVG', 'STYLE'].includes(element.tagName.toUpperCase()))
       found.push(element.tagName);
-    if (element.tagName === 'SCRIPT' && element.textContent.includes('__pwned')) found.push('SCRIPT');
+    if (element.tagName === 'SCRIPT' && element.textContent.includes('pwnedBy')) found.push('SCRIPT');
   }
   return found;
 }"""
@@ -155,7 +156,7 @@ def open_offline(browser, path):
             except Exception:  # an invisible or detached element is no link to follow
                 continue
             page.wait_for_timeout(200)
-    return page, page.evaluate("() => top.__pwned || []")
+    return page, page.evaluate("() => top.pwnedBy || []")
 
 
 def assert_inert(page, ran, path):
@@ -193,7 +194,7 @@ def test_clean_keeps_markup_and_drops_active_content():
                    f'src="data:image/png;base64,{PIXEL}"', 'href="https://e.org/x"', '<p style="color:red">',
                    "<details open", "<summary>"):
         assert markup in kept
-    html_payloads = [payload for name, payload in payloads("clean").items() if name != "markdown_link"]
+    html_payloads = [payload for name, payload in payloads("clean").items() if name not in ("markdown_link", "tex_href")]
     dropped = clean("".join(html_payloads) + '<a href=" JaVaScRiPt&#x3a;alert(1)">x</a>'
                     '<img src="data:text/html;base64,PHNjcmlwdD4=">' + '<base href="https://evil.example/">'
                     '<link rel="stylesheet" href="https://evil.example/x.css">').lower()
@@ -256,8 +257,12 @@ def test_report_runs_no_student_script_and_keeps_the_answer(browser, tmp_path):
     assert_inert(page, ran, html_path)
     assert "widget-state" not in html_path.read_text(encoding="utf-8")
     assert_legit_content_kept(page, inline_html=False)
-    # formulas are typeset by the report's offline MathJax; the kit's own verdict line keeps its colour
-    assert page.locator("mjx-container").count() >= 1
+    # every formula is typeset by the report's offline MathJax, also one using an extension (\boldsymbol,
+    # which stopped them all while MathJax tried to load it); no formula makes a link (\href)
+    assert page.locator("mjx-container").count() >= 3
+    assert page.get_by_text("boldsymbol").count() == 0 and page.get_by_text("$L = ").count() == 0
+    assert page.locator("mjx-container a, mjx-container [href]").count() == 0
+    # the kit's own verdict line keeps its colour
     assert page.locator(".nnkit-test-verdict").first.evaluate("e => getComputedStyle(e).color") == "rgb(46, 125, 50)"
     assert page.get_by_text("Студент: Иванова").count() == 1
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)

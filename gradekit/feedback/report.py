@@ -52,7 +52,9 @@ REQUIRED_HEADINGS = {
 # render without network, in the browser and in the PDF printed by headless Chromium.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "offline_math"
-MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg.js"
+# The -full build holds every TeX extension: the data: URL leaves MathJax no path to load one from, and
+# a single \boldsymbol or \color asking for one stopped every formula of the page.
+MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg-full.js"
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
