@@ -326,3 +326,44 @@ def test_feedback_runs_no_student_or_ta_script_and_keeps_the_answer(browser, fee
     assert page.get_by_text("L = -\\frac{1}{N}", exact=False).count() >= 3
     assert page.locator(".nnkit-test-verdict").first.evaluate("e => getComputedStyle(e).color") == "rgb(46, 125, 50)"
     page.screenshot(path=str(tmp_path / "feedback.png"), full_page=True)
+
+
+# --- nbgrader's Formgrader (a TA's browser, logged in to Jupyter) --------------------------------
+
+
+def formgrade_page(notebook, tmp_path, name, sanitised):
+    """The Formgrader's view of a submission, rendered as nbgrader's FormgradeExtension does (a plain
+    HTMLExporter from the config, its `formgrade` template), with or without the sanitising filters."""
+    from nbgrader.server_extensions.formgrader import handlers
+    from traitlets.config import Config
+
+    from gradekit.feedback.sanitize import SanitizedMarkdown
+
+    config = Config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    if sanitised:
+        config.HTMLExporter.sanitize_html = True
+        config.HTMLExporter.filters = {"markdown2html": SanitizedMarkdown, "clean_html": clean}
+    resources = {"assignment_id": TINY, "notebook_id": TINY, "submission_id": "1", "index": 0, "total": 1,
+                 "base_url": "", "student": STUDENT, "last_name": "Иванова", "first_name": "Анна",
+                 "notebook_path": f"/{TINY}.ipynb"}
+    path = tmp_path / f"{name}.html"
+    path.write_text(HTMLExporter(config=config).from_notebook_node(notebook, resources=resources)[0],
+                    encoding="utf-8")
+    return path
+
+
+def test_formgrader_filters_run_no_student_script(browser, tmp_path):
+    """SanitizedMarkdown and clean() set through HTMLExporter's `filters` make the Formgrader's page inert;
+    nbgrader's stock Formgrader page runs the payloads."""
+    hostile = hostile_report_notebook()
+    _, ran = open_offline(browser, formgrade_page(hostile, tmp_path, "stock", sanitised=False))
+    assert ran_in("answer") <= set(ran)
+    # the template's own elements (its onclick handlers) are the same with a harmless notebook
+    baseline, _ = open_offline(browser, formgrade_page(synthetic_notebook(), tmp_path, "plain", sanitised=True))
+    path = formgrade_page(hostile, tmp_path, "kit", sanitised=True)
+    page, ran = open_offline(browser, path)
+    assert ran == [] and page.url == path.resolve().as_uri()
+    assert page.evaluate(AUDIT) == baseline.evaluate(AUDIT)
+    assert_legit_content_kept(page)

@@ -29,6 +29,7 @@ from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
 from nbformat import NotebookNode
 from traitlets import Bool
+from traitlets.config import LoggingConfigurable
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TAGS = nh3.ALLOWED_TAGS | {"table", "thead", "tbody", "tfoot", "tr", "th", "td"}
@@ -109,6 +110,21 @@ def _without_active_data(output: NotebookNode) -> NotebookNode:
     output = NotebookNode(output.copy())
     output.data = NotebookNode({kind: value for kind, value in output.data.items() if kind not in ACTIVE_OUTPUT_TYPES})
     return output
+
+
+@pass_context
+class SanitizedMarkdown(LoggingConfigurable):
+    """A `markdown2html` filter for an HTMLExporter the kit does not create (nbgrader's Formgrader builds
+    a plain HTMLExporter from the config): the exporter's own Markdown rendering, then clean().
+
+    Set it through the exporter's public `filters` trait, with `sanitize_html` on, e.g.
+    `c.HTMLExporter.filters = {"markdown2html": SanitizedMarkdown, "clean_html": clean}`;
+    nbconvert constructs it with the exporter as its parent.
+    """
+
+    def __call__(self, context: Any, source: str) -> str:
+        """Render Markdown as the parent exporter does (math, attachments, anchors) and sanitise it."""
+        return clean(self.parent.markdown2html(context, source))
 
 
 class SafeHTMLExporter(HTMLExporter):
