@@ -18,6 +18,9 @@ HTMLExporter with:
 - the notebook's widget state and widget, Mermaid and JavaScript outputs dropped
   before rendering: the lab template inserts Mermaid source unescaped, and the
   widget manager it would load renders widget HTML unsanitised.
+
+`SanitizedMarkdown` is the same Markdown sanitising as a filter, for an
+HTMLExporter configured rather than created by the kit (nbgrader's Formgrader).
 """
 from __future__ import annotations
 
