@@ -89,6 +89,10 @@ c.GenerateFeedback.preprocessors = (
     _feedback[:_after_grades] + [RedactHiddenTests, MarkTestResults, ExplainDeadline]
     + _feedback[_after_grades:] + [FeedbackTableStyle]
 )
+# Student and TA Markdown/HTML is sanitised: no script of theirs runs in a student's browser.
+from gradekit.feedback.sanitize import SafeHTMLExporter  # noqa: E402
+
+c.GenerateFeedback.exporter_class = SafeHTMLExporter
 
 # --- Deadlines, due date, grade export, LMS intake (see docs/deadlines_and_export.md) ---
 # Soft deadline: at most full points; hard deadline: at most half; later: 0.

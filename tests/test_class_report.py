@@ -240,6 +240,34 @@ def test_integrity_flags_are_listed_per_student(full_report):
     assert "2 student(s) flagged" in full_report
 
 
+def test_an_unreadable_autograded_notebook_is_skipped_and_listed(course, tmp_path):
+    """One invalid-JSON notebook and one JSON file that is no notebook do not abort the report: both are
+    listed on the page and on stderr, and the others are judged as before."""
+    broken = tmp_path / "course"
+    shutil.copytree(course, broken, ignore=shutil.ignore_patterns("reports"))
+    write_autograded_notebook(broken, "s01", {"test_loss"})
+    write_autograded_notebook(broken, "s02", set())
+    write_autograded_notebook(broken, "s03", set())
+    notebooks = {student: broken / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+                 for student in ("s02", "s03")}
+    notebooks["s02"].write_text('{"cells": [', encoding="utf-8")  # cut off mid-write
+    notebooks["s03"].write_text("[1, 2]", encoding="utf-8")
+    result = run_report(broken)
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("class_report: skipped: ")]
+    assert [line.split(": ")[2] for line in skipped] == ["s02", "s03"]
+    assert all(str(notebooks[line.split(": ")[2]]) in line for line in skipped)
+    page = (broken / "reports" / "class_report" / "class_report.html").read_text(encoding="utf-8")
+    tables = Tables(page)
+    assert [row[:3] for row in tables.table("student id", "name", "notebook", "problem")] == [
+        ["s02", "Smith, Jr. John", str(notebooks["s02"])],
+        ["s03", "<script>alert(1)</script> Eve", str(notebooks["s03"])]]
+    assert "2 autograded notebook(s) could not be read" in page
+    # only s01's readable notebook judges the 0-point tests
+    rows = {row[0]: row for row in tables.table("test", "points", "passed", "judged", "pass rate", "judged from")}
+    assert rows["test_loss"][2:4] == ["0", "1"] and rows["test_dense_init"][2:4] == ["1", "1"]
+
+
 def write_text(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -20,13 +20,13 @@ from importlib import resources as package_files
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell
 from nbgrader.utils import is_grade, is_solution
 
 from gradekit.cells import grade_id
 from gradekit.course import REPO_ROOT
 from gradekit.feedback.redact import MarkTestResults, RedactHiddenTests
+from gradekit.feedback.sanitize import SafeHTMLExporter
 from gradekit.settings import CourseError, load_course
 
 # Cells about how the notebook is graded and handed in: instructions, not report content.
@@ -52,7 +52,9 @@ REQUIRED_HEADINGS = {
 # render without network, in the browser and in the PDF printed by headless Chromium.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "offline_math"
-MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg.js"
+# The -full build holds every TeX extension: the data: URL leaves MathJax no path to load one from, and
+# a single \boldsymbol or \color asking for one stopped every formula of the page.
+MATHJAX_SCRIPT = "static/mathjax/es5/tex-svg-full.js"
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -178,8 +180,9 @@ def offline_mathjax_src() -> str:
 
 
 def render_html(notebook):
-    exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            embed_images=True)
+    # student HTML is sanitised (gradekit.feedback.sanitize): the report opens in a TA's browser too
+    exporter = SafeHTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
+                                embed_images=True)
     exporter.register_preprocessor(RedactHiddenTests(), enabled=True)
     exporter.register_preprocessor(MarkTestResults(), enabled=True)
     student = given(title_block(notebook)[0])

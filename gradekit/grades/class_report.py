@@ -134,12 +134,37 @@ def read_cell_points(course, assignment) -> AssignmentCells:
         raise ReportError(f"{course.db_url}: the gradebook has no notebook for assignment {assignment!r}") from None
 
 
+# What reading a broken notebook raises: a missing or unreadable file (OSError), bad UTF-8 or JSON
+# (UnicodeDecodeError, JSONDecodeError, nbformat's NotJSONError: all ValueErrors), JSON that is no
+# notebook or has malformed cells (KeyError, TypeError, AttributeError).
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError)
+
+
+@dataclass
+class Unreadable:
+    """An autograded notebook that could not be read; its student's 0-point tests are not judged."""
+
+    student_id: str
+    path: Path
+    reason: str
+
+
 def failed_cells(notebook_path):
-    """grade_ids of the code cells that show an error (nbgrader's own rule: an error or stderr output)."""
+    """grade_ids of the code cells that show an error (nbgrader's own rule: an error or stderr output).
+
+    Raises:
+        one of UNREADABLE when the file is not a readable notebook.
+    """
     notebook = nbformat.read(notebook_path, as_version=4)
     present = {grade_id(cell) for cell in notebook.cells if cell.cell_type == "code" and grade_id(cell)}
     failed = {grade_id(cell) for cell in notebook.cells if grade_id(cell) in present and has_failed(cell)}
     return present, failed
+
+
+def reason(error: Exception) -> str:
+    """The first line of an error's message (its type when it has none), at most 200 characters."""
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
 
 
 def read_integrity(path):
@@ -161,17 +186,24 @@ def read_similarity(csv_path, index_path):
 
 # ---------------------------------------------------------------- what the page shows
 
-def test_results(students, cells, autograded_notebooks):
+def test_results(students, cells, autograded_notebooks, unreadable=None):
     """Pass counts per test. Tests with points are judged from the scores (pass = full marks); tests
-    worth 0 points from the autograded notebooks' outputs (pass = no error), when they are there."""
+    worth 0 points from the autograded notebooks' outputs (pass = no error), when they are there.
+    A notebook that cannot be read is skipped (its student is not judged on those tests) and
+    appended to `unreadable` (a list of Unreadable) when one is given."""
     submitted = [s for s in students if s.submitted]
     points = cells.points
     outcomes = {}  # student_id -> (cells present, cells failed), for the 0-point tests
     if any(points.get(t, 0) == 0 for t in cells.tests):
         for student in submitted:
             path = autograded_notebooks(student.student_id)
-            if path.is_file():
+            if not path.is_file():
+                continue
+            try:
                 outcomes[student.student_id] = failed_cells(path)
+            except UNREADABLE as error:
+                if unreadable is not None:
+                    unreadable.append(Unreadable(student.student_id, path, reason(error)))
     results = []
     for test in cells.tests:
         max_points = points.get(test, 0)
@@ -232,8 +264,12 @@ def build_report(args):
 
     cells = read_cell_points(course, assignment)
     students, max_score = read_grades(grades_path, assignment, cells.tests + cells.manual)
+    unreadable = []
     results = test_results(students, cells, lambda student: (
-        course.assignment_dir("autograded", student, assignment) / f"{cells.notebook}.ipynb"))
+        course.assignment_dir("autograded", student, assignment) / f"{cells.notebook}.ipynb"), unreadable)
+    for skipped in unreadable:
+        print(f"class_report: skipped: {skipped.student_id}: {skipped.path} is not a readable notebook "
+              f"({skipped.reason}); its 0-point tests are not judged", file=sys.stderr)
     integrity = read_integrity(integrity_path)
     similarity = read_similarity(course_dir / "reports" / f"similarity_{assignment}.csv",
                                  course_dir / "reports" / f"similarity_{assignment}" / "index.html")
@@ -241,7 +277,7 @@ def build_report(args):
     return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),
                         manual=manual_means(students, cells), integrity=integrity, similarity=similarity,
-                        sources={"grades": grades_path, "integrity": integrity_path})
+                        sources={"grades": grades_path, "integrity": integrity_path}, unreadable=unreadable)
 
 
 def main(argv=None):

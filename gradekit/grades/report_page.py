@@ -136,8 +136,9 @@ def similarity_link(similarity, out_dir):
 
 
 def render_page(out_dir, *, assignment, students, max_score, summary, results, manual, integrity, sources,
-                similarity, plots):
-    """The page's HTML. `plots` holds the PNG names: histogram, status, pass_rates (None without judged tests)."""
+                similarity, plots, unreadable=()):
+    """The page's HTML. `plots` holds the PNG names: histogram, status, pass_rates (None without judged tests);
+    `unreadable` the autograded notebooks that could not be read (class_report.Unreadable)."""
     names = {s.student_id: s.name for s in students}
     return environment().get_template(TEMPLATE).render(
         assignment=assignment,
@@ -154,11 +155,12 @@ def render_page(out_dir, *, assignment, students, max_score, summary, results, m
         flagged_students=len(integrity or ()),
         similarity=similarity_link(similarity, out_dir),
         student_rows=student_rows(students),
+        unreadable_rows=[(u.student_id, names.get(u.student_id, ""), str(u.path), u.reason) for u in unreadable],
     )
 
 
 def write_report(out_dir, *, assignment, students, max_score, summary, results, manual, integrity, sources,
-                 similarity=None):
+                 similarity=None, unreadable=()):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = {
@@ -169,7 +171,7 @@ def write_report(out_dir, *, assignment, students, max_score, summary, results, 
     }
     page = render_page(out_dir, assignment=assignment, students=students, max_score=max_score, summary=summary,
                        results=results, manual=manual, integrity=integrity, sources=sources,
-                       similarity=similarity, plots=plots)
+                       similarity=similarity, plots=plots, unreadable=unreadable)
     path = out_dir / PAGE_NAME
     path.write_text(page, encoding="utf-8")
     return path
