@@ -184,6 +184,12 @@ wait_for_sqlite_lock(120)
 from gradekit.grades.fold_hidden import FoldHiddenTests  # noqa: E402
 
 c.HTMLExporter.preprocessors = [FoldHiddenTests]
+# ... and sanitises the students' Markdown, HTML and outputs as the feedback does (gradekit/feedback/sanitize.py):
+# a student's script must not run in the TA's logged-in Jupyter page.
+from gradekit.feedback.sanitize import SanitizedMarkdown, clean  # noqa: E402
+
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"markdown2html": SanitizedMarkdown, "clean_html": clean}
 # Not in the feedback: there the exporter's own preprocessors run before nbgrader's, and
 # RedactHiddenTests (which also scrubs tracebacks quoting hidden lines) must see the regions.
 c.GenerateFeedback.HTMLExporter.preprocessors = []

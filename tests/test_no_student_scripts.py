@@ -16,9 +16,10 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.api import Gradebook
 
-from gradekit.course import run_nbgrader
+from gradekit.course import REPO_ROOT, run_nbgrader
 from gradekit.feedback.report import write_report
 from gradekit.feedback.sanitize import clean
+from gradekit.settings import load_course
 from test_student_report import PIXEL, synthetic_notebook
 from tiny_course import TINY, tiny_course
 
@@ -337,14 +338,10 @@ def formgrade_page(notebook, tmp_path, name, sanitised):
     from nbgrader.server_extensions.formgrader import handlers
     from traitlets.config import Config
 
-    from gradekit.feedback.sanitize import SanitizedMarkdown
-
-    config = Config()
+    # sanitised: the HTMLExporter settings of the course's own nbgrader_config.py, which the Formgrader reads
+    config = load_course(REPO_ROOT).config if sanitised else Config()
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-    if sanitised:
-        config.HTMLExporter.sanitize_html = True
-        config.HTMLExporter.filters = {"markdown2html": SanitizedMarkdown, "clean_html": clean}
     resources = {"assignment_id": TINY, "notebook_id": TINY, "submission_id": "1", "index": 0, "total": 1,
                  "base_url": "", "student": STUDENT, "last_name": "Иванова", "first_name": "Анна",
                  "notebook_path": f"/{TINY}.ipynb"}
@@ -355,8 +352,8 @@ def formgrade_page(notebook, tmp_path, name, sanitised):
 
 
 def test_formgrader_filters_run_no_student_script(browser, tmp_path):
-    """SanitizedMarkdown and clean() set through HTMLExporter's `filters` make the Formgrader's page inert;
-    nbgrader's stock Formgrader page runs the payloads."""
+    """nbgrader_config.py's HTMLExporter settings (SanitizedMarkdown and clean() as its filters) make the
+    Formgrader's page inert; nbgrader's stock Formgrader page runs the payloads."""
     hostile = hostile_report_notebook()
     _, ran = open_offline(browser, formgrade_page(hostile, tmp_path, "stock", sanitised=False))
     assert ran_in("answer") <= set(ran)
