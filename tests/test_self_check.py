@@ -621,8 +621,8 @@ def test_points_at_stake_and_the_hidden_checks_that_need_training(tmp_path):
     assert section_items(output, "Не проходят видимые тесты") == [
         "ячейка №1 (test_accuracy, 0.5 балла): AssertionError: точность мала"]
     assert "• Под угрозой 0.5 балла из 5: столько стоят ячейки с непройденными тестами." in output
-    assert ("• От обученной сети зависят и скрытые проверки test_tsne, test_parity (ещё 0.5 балла): пока "
-            "test_accuracy не пройден, они, скорее всего, тоже не пройдут") in output
+    assert ("• От обучения зависят и скрытые проверки test_tsne, test_parity (ещё 0.5 балла): они оценивают "
+            "представления вашей сети и, пока test_accuracy не пройден, могут не пройти") in output
 
 
 def test_settings_name_the_hidden_checks_that_judge_the_trained_network(released):

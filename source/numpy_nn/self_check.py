@@ -692,12 +692,15 @@ def first_failure_lines(cells: list, results: dict, index: int, notebook: str, a
         alone: no other cell failed.
 
     Returns:
-        The lines; the fix line is never shortened.
+        The lines (none for a lone failure without a known fix: its section says it all);
+        the fix line is never shortened.
     """
     cell = cells[index]
+    fix = environment_fix(cell, notebook)
+    if alone and not fix:
+        return []
     problem = results.get(index, {}).get("problem") or first_failure(cell)
     lines = [f"{FAIL} Первая ошибка — {cell_label(index, cell)}: {problem}"]
-    fix = environment_fix(cell, notebook)
     if fix:
         lines.append(f"    Что сделать: {fix}")
     if not alone:
@@ -717,9 +720,9 @@ def stake_lines(failing_ids: set, settings: dict) -> list:
     dependent = [grade_id for grade_id in training.get("dependent", []) if grade_id not in failing_ids]
     if dependent and training.get("test") in failing_ids:
         extra = sum(points.get(grade_id, 0.0) for grade_id in dependent)
-        lines.append(f"{INFO} От обученной сети зависят и скрытые проверки {', '.join(dependent)} "
-                     f"(ещё {points_text(extra)}): пока {training['test']} не пройден, они, скорее всего, "
-                     "тоже не пройдут, даже если видимые тесты этих ячеек пройдены.")
+        lines.append(f"{INFO} От обучения зависят и скрытые проверки {', '.join(dependent)} "
+                     f"(ещё {points_text(extra)}): они оценивают представления вашей сети и, пока "
+                     f"{training['test']} не пройден, могут не пройти, даже если видимые тесты этих ячеек пройдены.")
     return lines
 
 
