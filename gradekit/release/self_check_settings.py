@@ -28,6 +28,11 @@ from gradekit.deadlines import SoftHardDeadlines
 from gradekit.settings import Course, CourseError, load_course
 
 SETTINGS_NAME = "self_check.json"
+# The visible test of the trained network, and the test cells whose hidden checks judge what that network
+# learnt (the t-SNE of its hidden layer, parity from its representations): when the first fails, the
+# self-check says the others' hidden points are at stake too. Both must be test cells of the master notebook.
+TRAINING_TEST = "test_accuracy"
+TRAINED_NETWORK_CHECKS = ("test_tsne", "test_parity")
 GENERATED_BY = "python -m gradekit.release.self_check_settings (do not edit by hand)"
 
 
@@ -74,6 +79,11 @@ def build_settings(course: Course, assignment: str) -> dict:
     deadlines.grace_seconds()  # raises ValueError when the hard deadline is before the soft one
     stubs = ClearSolutions(config=course.config)
     cells = cell_roles(nbformat.read(master, as_version=4))
+    tests = {cell["grade_id"] for cell in cells if cell["role"] == "test"}
+    unknown = [name for name in (TRAINING_TEST, *TRAINED_NETWORK_CHECKS) if name not in tests]
+    if unknown:
+        raise CourseError(f"{master}: no test cell {', '.join(unknown)} (TRAINING_TEST, TRAINED_NETWORK_CHECKS "
+                          "in gradekit/release/self_check_settings.py)")
     return {
         "generated_by": GENERATED_BY,
         "assignment": assignment,
@@ -86,6 +96,7 @@ def build_settings(course: Course, assignment: str) -> dict:
                       "hard_text": deadline_text(deadlines.hard_deadline),
                       "timezone": deadlines.timezone, "late_fraction": deadlines.late_fraction},
         "max_points": sum(cell.get("points", 0.0) for cell in cells),
+        "training": {"test": TRAINING_TEST, "dependent": list(TRAINED_NETWORK_CHECKS)},
         "cells": cells,
     }
 
