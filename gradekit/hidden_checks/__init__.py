@@ -17,6 +17,7 @@ grader then stops that student's grading as a fault instead of scoring it
 (gradekit.autograded.faults); `guard` turns the unmistakable bugs of a check's own
 code (a NameError, an import that fails) into one.
 """
+import ast
 import builtins
 import functools
 import types
@@ -127,11 +128,27 @@ def module_lines() -> frozenset[str]:
 
     Imports are left out: `import warnings` or `from pathlib import Path` name public
     modules, and the same lines occur in util.py and the self-check shipped to students.
+    Docstrings are left out too: they explain the machinery, and their generic lines
+    ("Returns:") stand in any Python file.
     """
     lines = set()
     for path in module_files():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        text = path.read_text(encoding="utf-8")
+        skipped = _docstring_lines(text)
+        for number, line in enumerate(text.splitlines(), start=1):
             line = line.strip()
-            if line and not line.startswith(("import ", "from ")):
+            if line and number not in skipped and not line.startswith(("import ", "from ")):
                 lines.add(line)
     return frozenset(lines)
+
+
+def _docstring_lines(text: str) -> set[int]:
+    """Line numbers (from 1) of the docstrings of a module and of its functions and classes."""
+    numbers = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                numbers.update(range(first.lineno, first.end_lineno + 1))
+    return numbers
