@@ -8,11 +8,15 @@ grading different questions at the same time never overwrite each other.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import nbformat
@@ -56,6 +60,7 @@ class Answer:
     outputs: list[str] = field(default_factory=list)
     score: float | None = None
     manual_score: float | None = None
+    auto_score: float | None = None
     comment: str = ""
     graded: bool = False
 
@@ -160,8 +165,25 @@ def submitted_students(gradebook: Gradebook, assignment: str) -> list[tuple[str,
     return sorted(students)
 
 
-def _context(cell: dict) -> tuple[list[str], list[str]]:
-    images, texts = [], []
+def _image(output: dict) -> tuple[str, str] | None:
+    """(MIME type, base64 text) of a PNG/JPEG display output; None for anything else."""
+    if output.get("output_type") not in ("display_data", "execute_result"):
+        return None
+    data = output.get("data") if isinstance(output.get("data"), dict) else {}
+    image = next((t for t in IMAGE_TYPES if t in data), None)
+    encoded = _text(data.get(image)) if image else ""
+    return (image, encoded) if encoded and _BASE64.match(encoded) else None
+
+
+def _images(cell: dict) -> list[tuple[str, str]]:
+    """(MIME type, base64 text) of each image output of a cell, in output order."""
+    found = (_image(output) for output in cell.get("outputs") or [] if isinstance(output, dict))
+    return [image for image in found if image]
+
+
+def _texts(cell: dict) -> list[str]:
+    """stdout, errors (name: message) and text results of a cell; stderr and images left out."""
+    texts = []
     for output in cell.get("outputs") or []:
         if not isinstance(output, dict):
             continue
@@ -171,16 +193,25 @@ def _context(cell: dict) -> tuple[list[str], list[str]]:
                 texts.append(_text(output.get("text")))
         elif kind == "error":
             texts.append(f"{_text(output.get('ename'))}: {_text(output.get('evalue'))}")
-        elif kind in ("display_data", "execute_result"):
+        elif kind == "execute_result" and _image(output) is None:
             data = output.get("data") if isinstance(output.get("data"), dict) else {}
-            image = next((t for t in IMAGE_TYPES if t in data), None)
-            encoded = _text(data.get(image)) if image else ""
-            if encoded and _BASE64.match(encoded):
-                images.append(f"data:{image};base64," + "".join(encoded.split()))
-            elif kind == "execute_result" and "text/plain" in data:
+            if "text/plain" in data:
                 texts.append(_text(data["text/plain"]))
-    texts = [_ANSI.sub("", text)[:MAX_OUTPUT_CHARS] for text in texts if text.strip()]
-    return images, texts
+    return [_ANSI.sub("", text)[:MAX_OUTPUT_CHARS] for text in texts if text.strip()]
+
+
+def _cells(path: Path) -> dict[str, dict]:
+    """{grade_id: cell} of an autograded notebook; GradingError naming only the file's name."""
+    try:
+        notebook = _read_submission(path)
+    except FileNotFoundError:
+        raise GradingError(f"no autograded notebook {path.name}") from None
+    except OSError as error:  # str(error) holds the path, which holds the student id
+        raise GradingError(f"unreadable notebook {path.name}: {error.strerror or type(error).__name__}") from None
+    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise GradingError(f"unreadable notebook {path.name}: {' '.join(str(error).split())[:200]}") from None
+    cells = [cell for cell in notebook["cells"] if isinstance(cell, dict)]
+    return {cell_grade_id(cell): cell for cell in cells if cell_grade_id(cell)}
 
 
 def read_answer(path: Path, grade_id: str, context_ids: tuple[str, ...] = ()) -> tuple[str, list[str], list[str]]:
@@ -192,28 +223,45 @@ def read_answer(path: Path, grade_id: str, context_ids: tuple[str, ...] = ()) ->
         context_ids: grade_ids of cells whose images and text outputs go with the answer.
 
     Returns:
-        (answer source, image data URIs, output texts).
+        (answer source, the MIME type of each image (`read_image` gives its bytes), output texts).
 
     Raises:
         GradingError: the notebook is missing, unreadable, or has no such cell.
     """
-    try:
-        notebook = _read_submission(path)
-    except FileNotFoundError:
-        raise GradingError(f"no autograded notebook {path.name}") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
-        raise GradingError(f"unreadable notebook {path.name}: {' '.join(str(error).split())[:200]}") from None
-    cells = [cell for cell in notebook["cells"] if isinstance(cell, dict)]
-    by_id = {cell_grade_id(cell): cell for cell in cells if cell_grade_id(cell)}
+    by_id = _cells(path)
     if grade_id not in by_id:
         raise GradingError(f"the notebook has no cell {grade_id!r}")
     images, texts = [], []
     for context_id in context_ids:
         if context_id in by_id:
-            cell_images, cell_texts = _context(by_id[context_id])
-            images += cell_images
-            texts += cell_texts
+            images += [mime for mime, _ in _images(by_id[context_id])]
+            texts += _texts(by_id[context_id])
     return _text(by_id[grade_id].get("source")), images, texts
+
+
+def read_image(path: Path, context_ids: tuple[str, ...], number: int) -> tuple[str, bytes]:
+    """One image output of the context cells, as the page links it (served apart, not in the page).
+
+    Args:
+        path: the autograded notebook.
+        context_ids: the question's context cells (rubric.yaml).
+        number: the image's position among the images `read_answer` lists.
+
+    Returns:
+        (MIME type, the decoded image).
+
+    Raises:
+        GradingError: unreadable notebook or no such image.
+    """
+    by_id = _cells(path)
+    images = [image for context_id in context_ids if context_id in by_id for image in _images(by_id[context_id])]
+    if not 0 <= number < len(images):
+        raise GradingError("no such image")
+    mime, encoded = images[number]
+    try:
+        return mime, base64.b64decode("".join(encoded.split()), validate=True)
+    except binascii.Error:
+        raise GradingError("damaged image") from None
 
 
 def load_answers(course: Course, gradebook: Gradebook, question: Question,
@@ -233,6 +281,7 @@ def load_answers(course: Course, gradebook: Gradebook, question: Question,
             answers.append(answer)
             continue
         answer.manual_score, answer.comment = grade.manual_score, comment.manual_comment or ""
+        answer.auto_score = grade.auto_score
         answer.score = grade.manual_score if grade.manual_score is not None else grade.auto_score
         answer.graded = not grade.needs_manual_grade
         path = course.assignment_dir("autograded", student_id, question.assignment) / f"{question.notebook}.ipynb"
@@ -244,22 +293,37 @@ def load_answers(course: Course, gradebook: Gradebook, question: Question,
     return answers
 
 
-def save_decision(gradebook: Gradebook, question: Question, students: list[str], score: float | None,
-                  comment: str | None) -> None:
-    """Write one score and comment for several students, as the Formgrader does, and commit.
+class Keep(Enum):
+    """The marker of a field that a save leaves as it is stored."""
 
-    Args:
-        gradebook: an open gradebook.
-        question: the question graded.
-        students: student ids; each must have submitted.
-        score: points from 0 to the gradebook's maximum; None clears the manual score.
-        comment: the comment shown in the feedback; None or "" clears it.
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+Stored = tuple[float | None, str]  # (manual score, manual comment or "") of one student
+
+
+class ConflictError(GradingError):
+    """Someone else changed a grade since the page showed it: nothing was written."""
+
+    def __init__(self, stored: dict[str, Stored]) -> None:
+        super().__init__(f"{len(stored)} of the students' grades were changed by someone else in the meantime")
+        self.stored = stored
+
+
+def stored_decisions(gradebook: Gradebook, question: Question, students: list[str]) -> dict[str, Stored]:
+    """What the gradebook holds for these students: {student: (manual score, comment or "")}.
 
     Raises:
-        GradingError: score out of range or a student without this grade (nothing is written then).
+        GradingError: a student without this grade.
     """
-    if score is not None and not 0 <= score <= question.max_score:
-        raise GradingError(f"score {score:g} is outside 0..{question.max_score:g}")
+    stored = {}
+    for student, (grade, comment) in zip(students, _rows(gradebook, question, students)):
+        stored[student] = (grade.manual_score, comment.manual_comment or "")
+    return stored
+
+
+def _rows(gradebook: Gradebook, question: Question, students: list[str]) -> list[tuple]:
     rows = []
     for student in students:
         try:
@@ -267,10 +331,44 @@ def save_decision(gradebook: Gradebook, question: Question, students: list[str],
                          gradebook.find_comment(question.grade_id, question.notebook, question.assignment, student)))
         except MissingEntry:
             raise GradingError(f"no submission of {question.grade_id!r} by that student") from None
+    return rows
+
+
+def save_decision(gradebook: Gradebook, question: Question, students: list[str], score: float | None | Keep,
+                  comment: str | None | Keep, expected: dict[str, Stored] | None = None) -> None:
+    """Write one score and/or comment for several students, as the Formgrader does, and commit.
+
+    Args:
+        gradebook: an open gradebook.
+        question: the question graded.
+        students: student ids; each must have submitted.
+        score: points from 0 to the gradebook's maximum; None clears the manual score; KEEP leaves
+            each student's score as it is.
+        comment: the comment shown in the feedback; None or "" clears it; KEEP leaves each comment.
+        expected: {student: (manual score, comment)} as the TA saw them; when a student's stored
+            values differ, nothing is written (ConflictError). None: no check.
+
+    Raises:
+        GradingError: score out of range or not finite, or a student without this grade (nothing
+            is written then).
+        ConflictError: the stored values are no longer the expected ones (nothing is written).
+    """
+    if score is not KEEP and score is not None and not (math.isfinite(score) and 0 <= score <= question.max_score):
+        raise GradingError(f"score {score:g} is outside 0..{question.max_score:g}")
+    rows = _rows(gradebook, question, students)
+    if expected is not None:
+        stored = {student: (grade.manual_score, comment_row.manual_comment or "")
+                  for student, (grade, comment_row) in zip(students, rows)}
+        changed = {student: now for student, now in stored.items() if expected.get(student) != now}
+        if changed:
+            gradebook.db.rollback()
+            raise ConflictError(changed)
     for grade, comment_row in rows:
-        grade.manual_score = score
-        grade.needs_manual_grade = score is None and grade.auto_score is None
-        comment_row.manual_comment = comment or None
+        if score is not KEEP:
+            grade.manual_score = score
+            grade.needs_manual_grade = score is None and grade.auto_score is None
+        if comment is not KEEP:
+            comment_row.manual_comment = comment or None
     gradebook.db.commit()
 
 

@@ -4,17 +4,33 @@ Two answers are identical when their normalised texts are equal (case, `ё`/`е`
 punctuation and whitespace ignored) and near-identical when difflib's ratio of
 the normalised texts is at least `threshold` (0.9: a changed word or two in a
 paragraph). Groups are closed under that relation (single-linkage).
+
+difflib on every pair is quadratic and slow (a few ms a pair at 90 words: 45,000
+pairs for 300 students), so the pairs that difflib judges are only the candidates
+of a MinHash locality-sensitive hash (datasketch) over character 3-grams: pairs
+whose estimated Jaccard similarity can still belong to a difflib ratio of
+`threshold` (see `jaccard_floor`). `all_pairs` is the exhaustive reference.
 """
 from __future__ import annotations
 
 import difflib
+import itertools
+import math
 import re
+import zlib
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
 T = TypeVar("T")
+Candidates = Callable[[Sequence[str], float], Iterable[tuple[int, int]]]
 NEAR_IDENTICAL = 0.9
+SHINGLE = 3  # characters per shingle
+NUM_PERM = 126
+BANDS, ROWS = 42, 3  # 42 bands of 3 hash values: a pair at Jaccard 0.54 is a candidate with p > 0.999
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -42,14 +58,74 @@ def similar(a: str, b: str, threshold: float = NEAR_IDENTICAL) -> bool:
             and matcher.ratio() >= threshold)
 
 
-def group_items(items: Sequence[T], text: Callable[[T], str],
-                threshold: float = NEAR_IDENTICAL) -> list[list[T]]:
+def jaccard_floor(threshold: float, shingle: int = SHINGLE) -> float:
+    """The lowest Jaccard similarity of shingle sets that two texts with this difflib ratio can have.
+
+    A ratio r leaves at most (1 - r) of the characters of each text unmatched, and each
+    unmatched character breaks at most `shingle` shingles, so at least 1 - shingle * (1 - r)
+    of the shingles are shared: J >= (1 - k) / (1 + k) with k = shingle * (1 - r).
+
+    Args:
+        threshold: the difflib ratio of near-identical answers.
+        shingle: characters per shingle.
+
+    Returns:
+        The floor (0 when no floor exists: then every pair has to be compared).
+    """
+    k = shingle * (1 - threshold)
+    return max(0.0, (1 - k) / (1 + k))
+
+
+def all_pairs(keys: Sequence[str], threshold: float) -> Iterator[tuple[int, int]]:
+    """Every pair of indices (the exhaustive reference for `minhash_pairs`)."""
+    return itertools.combinations(range(len(keys)), 2)
+
+
+def minhash_pairs(keys: Sequence[str], threshold: float) -> Iterable[tuple[int, int]]:
+    """The pairs of distinct normalised texts that can be near-identical at `threshold`, in near-linear time.
+
+    Each text's MinHash over its character 3-grams goes into an LSH index (42 bands of 3);
+    a pair sharing a band whose estimated Jaccard similarity is within three standard
+    errors of `jaccard_floor(threshold)` is a candidate. Empty texts take part in no pair.
+
+    Args:
+        keys: distinct normalised texts.
+        threshold: the difflib ratio of near-identical answers.
+
+    Returns:
+        (i, j) index pairs, i < j, for difflib to judge.
+    """
+    floor = jaccard_floor(threshold)
+    if floor <= 0.1:  # a floor that low makes (almost) every pair a candidate
+        return list(all_pairs(keys, threshold))
+    present = [i for i, key in enumerate(keys) if key]
+    hashes = MinHash.bulk(([key[s:s + SHINGLE].encode() for s in range(max(1, len(key) - SHINGLE + 1))]
+                           for key in (keys[i] for i in present)), num_perm=NUM_PERM, hashfunc=zlib.crc32)
+    index = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
+    pairs: set[tuple[int, int]] = set()
+    for position, minhash in enumerate(hashes):
+        pairs.update((other, position) for other in index.query(minhash))
+        index.insert(position, minhash, check_duplication=False)
+    if not pairs:
+        return []
+    values = np.stack([minhash.hashvalues for minhash in hashes])
+    first, second = np.array(sorted(pairs)).T
+    estimate = (values[first] == values[second]).mean(axis=1)
+    margin = 3 * math.sqrt(floor * (1 - floor) / NUM_PERM)
+    keep = estimate >= floor - margin
+    return [(present[i], present[j]) for i, j in zip(first[keep].tolist(), second[keep].tolist())]
+
+
+def group_items(items: Sequence[T], text: Callable[[T], str], threshold: float = NEAR_IDENTICAL,
+                candidates: Candidates = minhash_pairs) -> list[list[T]]:
     """Partition items into groups of identical or near-identical texts.
 
     Args:
         items: the answers (any objects).
         text: gives an item's answer text.
         threshold: difflib ratio from which two normalised texts are one answer.
+        candidates: gives the pairs of distinct texts for difflib to judge (`minhash_pairs`, or
+            `all_pairs` to judge every pair).
 
     Returns:
         The groups, largest first (ties in the order of their first item); items keep their order.
@@ -64,10 +140,10 @@ def group_items(items: Sequence[T], text: Callable[[T], str],
             i = parent[i]
         return i
 
-    for i in range(len(distinct)):
-        for j in range(i + 1, len(distinct)):
+    if threshold < 1:
+        for i, j in candidates(distinct, threshold):
             if find(i) != find(j) and similar(distinct[i], distinct[j], threshold):
-                parent[find(j)] = find(i)
+                parent[max(find(i), find(j))] = min(find(i), find(j))
     root_of = {key: find(index) for index, key in enumerate(distinct)}
     groups: dict[int, list[T]] = {}
     for item, key in zip(items, keys):
