@@ -19,7 +19,7 @@ import json
 import math
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +28,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
-from nbgrader.api import Grade, Gradebook, MissingEntry
+from nbgrader.api import Grade, Gradebook
 from tornado import web
 from tornado.ioloop import IOLoop
 from traitlets import Float, Unicode
@@ -44,6 +44,7 @@ from gradekit.grades.by_question.answers import (
     find_question,
     load_answers,
     manual_questions,
+    question_rows,
     read_image,
     save_decision,
     stored_decisions,
@@ -73,7 +74,8 @@ class ByQuestionApp(ExtensionApp):
     course_dir = Unicode("", help="The nbgrader course directory (holding nbgrader_config.py); "
                                   "empty: the server's root directory.").tag(config=True)
     rubric_file = Unicode(RUBRIC_FILE, help="The rubric file, relative to the course directory.").tag(config=True)
-    similarity = Float(NEAR_IDENTICAL, help="difflib ratio of two normalised answers from which they are "
+    similarity = Float(NEAR_IDENTICAL, help="similarity ratio (2 * LCS / total length) of two normalised answers "
+                                            "from which they are "
                                             "grouped as one (1.0: only identical ones).").tag(config=True)
 
     def initialize_settings(self) -> None:
@@ -177,13 +179,9 @@ class IndexHandler(PageHandler):
         return url + ("?anonymous=1" if self.anonymous else "")
 
 
-def _grades(gradebook: Gradebook, question: Question) -> Iterator[Grade]:
+def _grades(gradebook: Gradebook, question: Question) -> list[Grade]:
     """The grade rows of a question, one per submitted student who has it."""
-    for student, _ in submitted_students(gradebook, question.assignment):
-        try:
-            yield gradebook.find_grade(question.grade_id, question.notebook, question.assignment, student)
-        except MissingEntry:
-            continue
+    return [grade for grade, _ in question_rows(gradebook, question).values()]
 
 
 class QuestionHandler(PageHandler):
