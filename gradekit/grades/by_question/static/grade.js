@@ -95,11 +95,19 @@
   function check(group, sent, tokens, attempt) {
     fetch(api + "?students=" + tokens.join(","), {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) {
+        if (response.redirected || response.status === 401 || response.status === 403) {
+          return null;
+        }
         if (!response.ok || (response.headers.get("Content-Type") || "").indexOf("application/json") < 0) {
           throw new Error("HTTP " + response.status);
         }
         return response.json();
       }).then(function (body) {
+        if (body === null) {
+          setStatus(group, "unknown whether this was saved: the connection broke and you are logged out; " +
+            "log in to the Jupyter server again, then reload the page to see the stored grades", false);
+          return;
+        }
         showStored(group, body.stored);
         refresh(group, matches(sent, body.stored, tokens));
         if (matches(sent, body.stored, tokens)) {
