@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,10 +27,11 @@ import nbformat
 import pytest
 
 from gradekit.course import copy_course, grading_environment, run_nbgrader, tool_environment
+from gradekit.dev.answers import near_duplicate_answers
 from gradekit.dev.lab import ASSIGNMENT
 from gradekit.dev.samples import place_samples
 from gradekit.grades.by_question.answers import Question, question_prompts, save_decision
-from gradekit.grades.by_question.grouping import group_items, normalise
+from gradekit.grades.by_question.grouping import all_pairs, group_items, jaccard_floor, minhash_pairs, normalise
 from gradekit.grades.by_question.render import render_markdown
 from gradekit.grades.by_question.rubric import RubricError, load_rubric
 from gradekit.cells import hidden_regions
@@ -73,6 +75,56 @@ def test_grouping_identical_near_and_different():
     assert len(group_items(answers, str, threshold=1.0)) == 4  # only identical after normalising
 
 
+def test_minhash_grouping_finds_the_groups_of_every_pair():
+    """The LSH candidates lose no near-identical pair that judging every pair finds; the judge (LCS ratio)
+    agrees with difflib's ratio, the measure of the page before, on every pair."""
+    import difflib
+    import itertools
+
+    from gradekit.grades.by_question.grouping import similar
+
+    texts = near_duplicate_answers(60, words=20, seed=3)
+    keys = [normalise(text) for text in texts]
+    for a, b in itertools.combinations(keys, 2):
+        assert similar(a, b) == (difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9), (a, b)
+    exhaustive = group_items(texts, str, candidates=all_pairs)
+    assert len(exhaustive) < 52  # most of the 12 near-copies did join their original
+    assert group_items(texts, str) == exhaustive
+    assert group_items(texts, str, threshold=0.8) == group_items(texts, str, threshold=0.8, candidates=all_pairs)
+    assert 0.5 < jaccard_floor(0.9) < 0.6 and jaccard_floor(0.5) == 0
+
+
+def test_minhash_candidates_grow_with_the_answers_not_the_pairs():
+    """300 different 90-word answers: difflib judges a few hundred pairs at most, not all 44,850."""
+    texts = [normalise(text) for text in near_duplicate_answers(300, words=90, seed=4)]
+    pairs = minhash_pairs(texts, 0.9)
+    assert len(pairs) < 500
+    assert all(0 <= i < j < len(texts) for i, j in pairs)
+
+
+def test_save_request_is_checked():
+    """Only finite numbers in range, "clear", or no score at all; never a silent clear; 400 not 500."""
+    from gradekit.grades.by_question.answers import KEEP, GradingError
+    from gradekit.grades.by_question.app import parse_decision
+
+    seen = {"t": {"score": 0.2, "comment": "было"}}
+
+    def body(**fields):
+        return json.dumps({"students": ["t"], "expected": seen, **fields}).encode()
+
+    assert parse_decision(body(score=0.25)) == (["t"], 0.25, KEEP, {"t": (0.2, "было")})
+    assert parse_decision(body(score="clear", comment=""))[1:3] == (None, "")
+    assert parse_decision(body(comment="текст"))[1:3] == (KEEP, "текст")
+    bad = [body(score=None), body(score="abc"), body(score=True), body(), body(comment=5),
+           b'{"students": ["t"], "expected": {"t": {"score": 0.2, "comment": ""}}, "score": NaN}',
+           b'{"students": ["t"], "expected": {"t": {"score": 0.2, "comment": ""}}, "score": 1e309}',
+           b'{"students": ["t"], "expected": {"t": {"score": 0.2, "comment": ""}}, "score": ' + b"9" * 400 + b"}",
+           json.dumps({"students": ["t"], "score": 0.25}).encode(), b"[1]", b"{"]
+    for request in bad:
+        with pytest.raises(GradingError):
+            parse_decision(request)
+
+
 def test_rubric_file(tmp_path):
     assert load_rubric(tmp_path / "missing.yaml") == {}
     bad = tmp_path / "rubric.yaml"
@@ -109,7 +161,7 @@ def test_fold_hidden_tests():
 
 def test_read_answer_from_raw_json(tmp_path):
     """Student notebooks are read as plain JSON: list-of-lines fields, odd outputs, damage."""
-    from gradekit.grades.by_question.answers import GradingError, read_answer
+    from gradekit.grades.by_question.answers import GradingError, read_answer, read_image
 
     cell = lambda grade_id, **rest: {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": grade_id}}, **rest}
     notebook = {"cells": [
@@ -126,7 +178,10 @@ def test_read_answer_from_raw_json(tmp_path):
     path.write_text(json.dumps(notebook), encoding="utf-8")
     text, images, outputs = read_answer(path, "answer", ("parity", "missing"))
     assert text == "Ответ здесь" and outputs == ["0.90 0.96\n"]
-    assert images == ["data:image/png;base64,iVBORw0KGgo="]  # the non-base64 "image" is dropped
+    assert images == ["image/png"]  # the non-base64 "image" is dropped
+    assert read_image(path, ("parity", "missing"), 0) == ("image/png", b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(GradingError, match="no such image"):
+        read_image(path, ("parity",), 1)
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(GradingError, match="unreadable notebook nb.ipynb: not a notebook"):
         read_answer(path, "answer")
@@ -317,7 +372,7 @@ def test_ta_grades_a_question_for_the_class(page, server, course):
     broken = groups.nth(2)  # unreadable notebooks come last
     broken.locator("input.score").fill("3")
     broken.locator("button.save").click()
-    expect(broken.locator(".status")).to_contain_text("not saved: score 3 is outside 0..0.25")
+    expect(broken.locator(".status")).to_contain_text('not saved: "3" is not a score: type a number from 0 to 0.25')
 
     rows = _gradebook_scores(course, QUESTION)
     assert {s: rows[s][0] for s in rows} == {"correct": 0.25, "ivanov.ii": 0.25, "petrova.aa": 0.25,
@@ -401,6 +456,240 @@ def test_formgrader_submission_folds_hidden_tests(page, server, course):
     assert "_nnkit_make_checks" not in html
     expect(page.locator("input.score#parity_conclusion")).to_have_value("0.1")
     expect(page.locator("#parity_conclusion-comment")).to_have_value("Сравнение без вывода.")
+
+
+def _set(course, grade_id, values):
+    """Store {student: (score, comment)} directly in the gradebook (the state a test starts from)."""
+    with load_course(course).gradebook() as gradebook:
+        for student, (score, comment) in values.items():
+            save_decision(gradebook, Question(ASSIGNMENT, NB, grade_id, 0.25), [student], score, comment)
+
+
+def _group_of(page, student):
+    return page.locator("article.group", has=page.locator(".members", has_text=student))
+
+
+def _retype(field, text):
+    """Select the field's text and type over it, key by key, as a TA does."""
+    field.click()
+    field.press("Control+a")
+    field.page.keyboard.type(text)
+
+
+READABLE = ["correct", "ivanov.ii", "petrova.aa", "hacker.xx"]  # one group on questions they all answered alike
+
+
+def _open_group(page, server, course, grade_id, score, comment):
+    """Store one score and comment for READABLE, open the question and return their group."""
+    _set(course, grade_id, {student: (score, comment) for student in READABLE})
+    page.goto(_url(server, grade_id))
+    return _group_of(page, "ivanov.ii")
+
+
+@needs_browser
+def test_invalid_score_is_refused_and_clearing_is_explicit(page, server, course):
+    group = _open_group(page, server, course, "control_q3", 0.2, "было")
+    field = group.locator("input.score")
+    for typed in ["abc", "1e309", "NaN", "Infinity", "1e", "--1", "9" * 400, "-1", "0.3", "0,5", ""]:
+        _retype(field, typed)
+        field.press("Enter")
+        expect(group.locator(".status")).to_contain_text("not saved")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        assert {s: v for s, v in _gradebook_scores(course, "control_q3").items() if s in READABLE} == \
+            {s: (0.2, "было") for s in READABLE}, typed
+    _retype(field, "0,15")  # a decimal comma is a score
+    field.press("Enter")
+    expect(group.locator(".status")).to_have_text("saved for 4 students")
+    assert _gradebook_scores(course, "control_q3")["petrova.aa"] == (0.15, "было")
+    group.locator("button.clear").click()  # the one way to clear a score
+    expect(group.locator(".status")).to_have_text("saved for 4 students")
+    rows = _gradebook_scores(course, "control_q3")
+    assert all(rows[s] == (None, "было") for s in READABLE)
+
+
+@needs_browser
+def test_mixed_group_writes_only_what_the_ta_changed(page, server, course):
+    _set(course, "parity_conclusion", {"correct": (0.25, "А"), "ivanov.ii": (0.1, "Б"), "petrova.aa": (0.15, "В"),
+                                       "hacker.xx": (0.15, "В")})
+    page.goto(_url(server, "parity_conclusion"))
+    group = _group_of(page, "ivanov.ii")
+    expect(group.locator(".state")).to_have_text("different scores")
+    expect(group.locator("input.score")).to_have_value("")
+    group.locator("textarea.comment").fill("Общий комментарий")
+    group.locator("button.save").click()
+    expect(group.locator(".status")).to_have_text("saved for 4 students")
+    rows = _gradebook_scores(course, "parity_conclusion")
+    assert {s: rows[s] for s in READABLE} == {"correct": (0.25, "Общий комментарий"),
+                                              "ivanov.ii": (0.1, "Общий комментарий"),
+                                              "petrova.aa": (0.15, "Общий комментарий"),
+                                              "hacker.xx": (0.15, "Общий комментарий")}
+    _set(course, "parity_conclusion", {"correct": (0.25, "А"), "ivanov.ii": (0.1, "Б")})
+    page.reload()
+    group = _group_of(page, "ivanov.ii")
+    expect(group.locator("textarea.comment")).to_have_value("")
+    _retype(group.locator("input.score"), "0.2")
+    group.locator("input.score").press("Enter")
+    expect(group.locator(".status")).to_have_text("saved for 4 students")
+    rows = _gradebook_scores(course, "parity_conclusion")
+    assert {s: rows[s] for s in READABLE} == {"correct": (0.2, "А"), "ivanov.ii": (0.2, "Б"),
+                                              "petrova.aa": (0.2, "Общий комментарий"),
+                                              "hacker.xx": (0.2, "Общий комментарий")}
+    expect(group.locator(".state")).to_have_text("score 0.2")
+
+
+@needs_browser
+def test_enter_saves_the_group_whose_field_was_typed_in(page, server, course):
+    _set(course, "control_q2", {student: (0.05, "x") for student in [*READABLE, "broken.bb"]})
+    page.goto(_url(server, "control_q2"))
+    first, second = _group_of(page, "ivanov.ii"), _group_of(page, "broken.bb")
+    _retype(first.locator("input.score"), "0.15")
+    target = second.locator("input.score")
+    for _ in range(40):  # Tab from field to field until the second group's score field has the focus
+        page.keyboard.press("Tab")
+        if target.evaluate("field => field === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the second group's score field")
+    page.keyboard.type("0.1")
+    page.keyboard.press("Enter")
+    expect(second.locator(".status")).to_have_text("saved for 1 student")
+    rows = _gradebook_scores(course, "control_q2")
+    assert rows["broken.bb"] == (0.1, "x")
+    assert all(rows[s] == (0.05, "x") for s in READABLE)
+
+
+@needs_browser
+def test_a_save_by_another_ta_in_between_is_shown_not_overwritten(browser, server, course):
+    _set(course, "control_q2", {student: (0.05, "x") for student in READABLE})
+    pages = []
+    for _ in range(2):
+        page = browser.new_context().new_page()
+        page.goto(f"{server}/login?next=/grade-by-question&token={TOKEN}")
+        page.goto(_url(server, "control_q2"))
+        pages.append(page)
+    first, second = (_group_of(page, "ivanov.ii") for page in pages)
+    _retype(first.locator("input.score"), "0.25")
+    first.locator("input.score").press("Enter")
+    expect(first.locator(".status")).to_have_text("saved for 4 students")
+    _retype(second.locator("input.score"), "0.1")
+    second.locator("input.score").press("Enter")
+    expect(second.locator(".status")).to_contain_text("not saved: someone else changed these grades")
+    expect(second.locator('.member-score').first).to_have_text("0.25")  # the other TA's score is shown
+    assert all(_gradebook_scores(course, "control_q2")[s] == (0.25, "x") for s in READABLE)
+    second.locator("input.score").press("Enter")  # seen now: saving again is a decision
+    expect(second.locator(".status")).to_have_text("saved for 4 students")
+    assert all(_gradebook_scores(course, "control_q2")[s] == (0.1, "x") for s in READABLE)
+    for page in pages:
+        page.context.close()
+
+
+@needs_browser
+def test_connection_and_login_errors_read_as_what_they_are(page, server, course):
+    group = _open_group(page, server, course, "control_q3", 0.05, "x")
+    field = group.locator("input.score")
+    api = f"**/grade-by-question/api/{ASSIGNMENT}/{NB}/control_q3"
+
+    def reply_lost(route):  # the save reaches the server, its reply never reaches the page
+        if route.request.method == "POST":
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(api, reply_lost)
+    _retype(field, "0.2")
+    field.press("Enter")
+    expect(group.locator(".status")).to_have_text("saved for 4 students (checked after the connection broke)")
+    assert all(_gradebook_scores(course, "control_q3")[s] == (0.2, "x") for s in READABLE)
+    page.unroute(api)
+
+    page.route(api, lambda route: route.abort("connectionrefused") if route.request.method == "POST"
+               else route.continue_())
+    _retype(field, "0.1")
+    field.press("Enter")
+    expect(group.locator(".status")).to_contain_text("not saved: the connection to the server broke")
+    assert all(_gradebook_scores(course, "control_q3")[s] == (0.2, "x") for s in READABLE)
+    page.unroute(api)
+
+    page.context.clear_cookies()  # logged out (an expired session)
+    field.press("Enter")
+    expect(group.locator(".status")).to_contain_text("your login has probably expired")
+    assert all(_gradebook_scores(course, "control_q3")[s] == (0.2, "x") for s in READABLE)
+
+
+@needs_browser
+def test_api_refuses_bad_scores_with_400(page, server, course):
+    page.goto(_url(server, "control_q1"))
+    token = page.locator("input.member").first.get_attribute("value")
+    post = """async ([url, body]) => {
+        const xsrf = document.querySelector('meta[name="xsrf-token"]').content;
+        const response = await fetch(url, {method: "POST", headers: {"X-XSRFToken": xsrf}, body});
+        return [response.status, await response.text()];
+    }"""
+    url = f"{server}/grade-by-question/api/{ASSIGNMENT}/{NB}/control_q1"
+    before = _gradebook_scores(course, "control_q1")
+    for score in ["9" * 400, "1e309", "NaN", "-Infinity", "null", '"abc"', "1"]:
+        expected = json.dumps({token: {"score": None, "comment": ""}})
+        body = f'{{"students": ["{token}"], "score": {score}, "expected": {expected}}}'
+        status, text = page.evaluate(post, [url, body])
+        assert status == 400 and "error" in json.loads(text), (score, status, text)
+    assert _gradebook_scores(course, "control_q1") == before
+
+
+@needs_browser
+def test_images_are_separate_lazy_files(page, server):
+    response = page.goto(_url(server, QUESTION))
+    assert "data:image" not in response.text()
+    image = page.locator(".context img").first
+    assert image.get_attribute("loading") == "lazy"
+    served = page.request.get(f"{server}{image.get_attribute('src')}")
+    assert served.status == 200 and served.headers["content-type"] == "image/png"
+    assert served.body().startswith(b"\x89PNG")
+    assert page.request.get(f"{server}{image.get_attribute('src')[:-1]}99").status == 404
+
+
+@needs_browser
+def test_unreadable_notebook_does_not_name_the_student_when_anonymous(page, server, course):
+    path = load_course(course).assignment_dir("autograded", "broken.bb", ASSIGNMENT) / f"{NB}.ipynb"
+    kept = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # a folder where the notebook should be: open() fails with the full path in its message
+    try:
+        page.goto(_url(server, "control_q1", anonymous=True))
+        html = page.content()
+    finally:
+        path.rmdir()
+        path.write_bytes(kept)
+    assert f"unreadable notebook {NB}.ipynb: Is a directory" in html
+    assert "broken.bb" not in html and "Битый" not in html
+
+
+@needs_browser
+def test_a_slow_question_page_does_not_hold_up_another_tas_save(page, server, course):
+    """One student's notebook is a FIFO: reading it waits until the test writes; meanwhile a save goes through."""
+    group = _open_group(page, server, course, "control_q2", 0.05, "x")
+    path = load_course(course).assignment_dir("autograded", "broken.bb", ASSIGNMENT) / f"{NB}.ipynb"
+    kept = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path)
+    slow = {}
+    reader = threading.Thread(target=lambda: slow.update(status=urllib.request.urlopen(
+        f"{_url(server, 'control_q1')}?token={TOKEN}", timeout=120).status))
+    try:
+        reader.start()
+        time.sleep(1)
+        assert reader.is_alive()  # the other TA's page waits for the notebook
+        group.locator("button.level").first.click()
+        expect(group.locator(".status")).to_have_text("saved for 4 students", timeout=10_000)
+    finally:
+        writer = os.open(path, os.O_WRONLY | os.O_NONBLOCK) if reader.is_alive() else None
+        if writer is not None:
+            os.write(writer, kept)
+            os.close(writer)
+        reader.join(timeout=60)
+        path.unlink()
+        path.write_bytes(kept)
+    assert slow == {"status": 200}
 
 
 def test_save_decision_rejects_unknown_student(course):
