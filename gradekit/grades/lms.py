@@ -25,13 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nbgrader.api import MissingEntry
 from traitlets import Enum, Float, Unicode
 from traitlets.config import Configurable
 
 from gradekit.deadlines import SoftHardDeadlines
 from gradekit.feedback.deadline_note import MISSING, short_feedback
-from gradekit.grades.export import KitCsvExport, score
+from gradekit.grades.export import course_rows, score
 from gradekit.settings import CourseError, add_course_arguments, load_course
 
 EXIT_BAD_INPUT = 2
@@ -112,29 +111,6 @@ def normalized(value: str | None, key_field: str) -> str:
     """The form in which roster keys and gradebook values are compared."""
     value = (value or "").strip()
     return value.lower() if key_field == "email" else value
-
-
-def gradebook_records(course, assignment: str) -> tuple[list[dict], float]:
-    """One record per gradebook student: the export's row (status, timestamp, scores).
-
-    Args:
-        course: the loaded Course.
-        assignment: the assignment's name.
-
-    Returns:
-        The rows of gradekit.grades.export.KitCsvExport.row in gradebook order, and the
-        assignment's max score.
-    """
-    exporter = KitCsvExport(config=course.config)
-    deadlines = SoftHardDeadlines(config=course.config)
-    zone = ZoneInfo(deadlines.timezone)
-    with course.gradebook() as gradebook:
-        try:
-            found = gradebook.find_assignment(assignment)
-        except MissingEntry:
-            raise CourseError(f"the gradebook has no assignment {assignment!r}") from None
-        records = [exporter.row(gradebook, found, student, deadlines, zone) for student in gradebook.students]
-        return records, float(found.max_score)
 
 
 @dataclass
@@ -332,7 +308,7 @@ def make_lms_file(lms: str, course, roster_path, assignment: str, out: Path, log
     settings = LMS_CLASSES[lms](config=course.config)
     roster = read_roster(roster_path, settings.required_columns, settings.roster_column, settings.student_field,
                          settings.is_special)
-    records, max_score = gradebook_records(course, assignment)
+    records, max_score = course_rows(course, assignment)
     matching = match(roster, records, settings.roster_column, settings.student_field)
     rows = settings.table(roster, matching, assignment, max_score)
     write_csv_atomically(out, rows)
