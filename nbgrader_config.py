@@ -102,6 +102,9 @@ keep_penalties_current(c)
 # The gradebook's due date is the soft deadline, written at release (re-run generate_assignment after a change).
 c.GenerateAssignment.post_convert_hook = SetDueDate(c)
 c.ExportApp.plugin_class = KitCsvExport
+# What the Moodle grade item is out of (Moodle's default maximum grade; its roster does not say): LMS files
+# scale the final score to it (docs/lms.md). Canvas's roster states its own in the "Points Possible" row.
+c.MoodleGrades.points = 100
 # LMS archive (Blackboard "Download assignment"): <LMS assignment>_<username>_attempt_<local time>_<file>;
 # the username (no "_") becomes the student id, the attempt time (course timezone) timestamp.txt.
 c.ZipCollectApp.collector_plugin = LmsFileNames
