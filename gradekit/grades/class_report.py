@@ -253,12 +253,12 @@ def build_report(args):
 
     cells = read_cell_points(course, assignment)
     students, max_score = read_grades(grades_path, assignment, cells.tests + cells.manual)
-    check_final_scores_current(course, assignment, students, grades_path)
     results = test_results(students, cells, lambda student: (
         course.assignment_dir("autograded", student, assignment) / f"{cells.notebook}.ipynb"))
     integrity = read_integrity(integrity_path)
     similarity = read_similarity(course_dir / "reports" / f"similarity_{assignment}.csv",
                                  course_dir / "reports" / f"similarity_{assignment}" / "index.html")
+    check_final_scores_current(course, assignment, students, grades_path)  # before anything is written
     max_score = max_score or sum(cells.points.values())
     return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),
