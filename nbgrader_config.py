@@ -97,7 +97,7 @@ c.GenerateFeedback.exporter_class = SafeHTMLExporter
 # --- Deadlines, due date, grade export, LMS intake (see docs/deadlines_and_export.md) ---
 # Soft deadline: at most full points; hard deadline: at most half; later: 0.
 # A date alone means the end of that day (the following midnight, which is itself on time).
-from gradekit.deadlines import SoftHardDeadlines  # noqa: E402
+from gradekit.deadlines import SoftHardDeadlines, keep_penalties_current  # noqa: E402
 from gradekit.grades.export import KitCsvExport  # noqa: E402
 from gradekit.release.due_date import SetDueDate  # noqa: E402
 from gradekit.submitted.lms import LmsFileNames  # noqa: E402
@@ -106,9 +106,15 @@ c.SoftHardDeadlines.soft_deadline = "2024-02-29"
 c.SoftHardDeadlines.hard_deadline = "2024-03-14"
 c.SoftHardDeadlines.timezone = "Europe/Moscow"
 c.AssignLatePenalties.plugin_class = SoftHardDeadlines
+# Every gradebook write (autograde, Formgrader's manual grades, extensions) stores the penalty of the whole
+# raw score, so nbgrader's late_submission_penalty is never stale (docs/decisions.md, "One final score").
+keep_penalties_current(c)
 # The gradebook's due date is the soft deadline, written at release (re-run generate_assignment after a change).
 c.GenerateAssignment.post_convert_hook = SetDueDate(c)
 c.ExportApp.plugin_class = KitCsvExport
+# What the Moodle grade item is out of (Moodle's default maximum grade; its roster does not say): LMS files
+# scale the final score to it (docs/lms.md). Canvas's roster states its own in the "Points Possible" row.
+c.MoodleGrades.points = 100
 # LMS archive (Blackboard "Download assignment"): <LMS assignment>_<username>_attempt_<local time>_<file>;
 # the username (no "_") becomes the student id, the attempt time (course timezone) timestamp.txt.
 c.ZipCollectApp.collector_plugin = LmsFileNames

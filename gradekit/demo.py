@@ -85,7 +85,8 @@ def run_demo(course_dir):
                    cwd=course_dir / "submitted" / REPORTED_STUDENT / assignment,
                    env=tool_environment(), check=False)
 
-    print("== LMS grade files from the sample rosters in tests/lms/ (python -m gradekit.grades.lms)", flush=True)
+    print("== LMS grade files from the sample rosters in tests/lms/ (python -m gradekit.grades.lms): Moodle in "
+          "Russian, Canvas", flush=True)
     lms_files = write_demo_files(course_dir, assignment)
 
     print(f"\nAutograded scores ({time.monotonic() - started:.0f} s):\n")

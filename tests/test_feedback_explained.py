@@ -76,8 +76,8 @@ def test_late_feedback_states_submission_time_status_and_penalty(graded):
     sample_time = load_sample(LATE).timestamp  # "2024-03-07 18:00:00+03:00", Moscow = the course timezone
     assert sample_time.startswith("2024-03-07 18:00") and sample_time.endswith("+03:00")
     note = text[text.index("Сроки сдачи и штраф"):]
-    assert "Время сдачи: 07.03.2024 18:00 (MSK)" in note
-    assert "Мягкий срок: 01.03.2024 00:00 (MSK)" in note and "жёсткий срок: 15.03.2024 00:00 (MSK)" in note
+    assert "Время сдачи: 07.03.2024 18:00 МСК" in note
+    assert "Мягкий срок: 29.02.2024 23:59 МСК" in note and "жёсткий срок: 14.03.2024 23:59 МСК" in note
     assert "Статус: сдано после мягкого срока" in note
     penalty_text = f"Штраф: −{round(penalty, 4):g} из {round(score, 4):g} набранных"
     assert penalty_text in note and "50 %" in note
@@ -153,20 +153,26 @@ def test_note_for_on_time_too_late_and_extended_submissions():
     import datetime
     from zoneinfo import ZoneInfo
 
-    from gradekit.deadlines import SoftHardDeadlines
+    from gradekit.deadlines import FinalScore, SoftHardDeadlines
     from gradekit.feedback.deadline_note import deadline_note
+
+    def result(status, raw, penalty, pending=False):
+        return FinalScore(status, 0.0, raw, penalty, raw - penalty, 5.0, pending)
 
     deadlines = SoftHardDeadlines(soft_deadline="2024-02-29", hard_deadline="2024-03-14", timezone="Europe/Moscow")
     moscow = ZoneInfo("Europe/Moscow")
-    on_time = deadline_note(deadlines, datetime.datetime(2024, 2, 20, 18, tzinfo=moscow), 0, None, 5.0, 0.0, 5.0)
+    on_time = deadline_note(deadlines, datetime.datetime(2024, 2, 20, 18, tzinfo=moscow), None,
+                            result("on_time", 5.0, 0.0))
     assert "Статус:** сдано вовремя" in on_time and "Штраф:** нет" in on_time and "Итог:** 5 из 5" in on_time
-    too_late = deadline_note(deadlines, datetime.datetime(2024, 3, 20, 18, tzinfo=moscow), 20 * 86400, None,
-                             3.75, 3.75, 5.0)
+    assert "могут добавиться" not in on_time  # nothing left to grade by hand
+    too_late = deadline_note(deadlines, datetime.datetime(2024, 3, 20, 18, tzinfo=moscow), None,
+                             result("too_late", 3.75, 3.75, pending=True))
     assert "после жёсткого срока" in too_late and "−3.75 из 3.75" in too_late and "Итог:** 0 из 5" in too_late
+    assert "могут добавиться позже" in too_late
     # three days of extension: both deadlines move, and the note says why
-    extended = deadline_note(deadlines, datetime.datetime(2024, 3, 2, 12, tzinfo=moscow), 0,
-                             datetime.timedelta(days=3), 5.0, 0.0, 5.0)
-    assert "04.03.2024 00:00 (MSK)" in extended and "18.03.2024 00:00 (MSK)" in extended
+    extended = deadline_note(deadlines, datetime.datetime(2024, 3, 2, 12, tzinfo=moscow),
+                             datetime.timedelta(days=3), result("on_time", 5.0, 0.0))
+    assert "03.03.2024 23:59 МСК" in extended and "17.03.2024 23:59 МСК" in extended
     assert "продления на 3 сут." in extended and "вовремя" in extended
-    missing_time = deadline_note(deadlines, None, 0, None, 5.0, 0.0, 5.0)
+    missing_time = deadline_note(deadlines, None, None, result("on_time", 5.0, 0.0))
     assert "не указано" in missing_time

@@ -55,8 +55,10 @@ def test_a_second_lab_through_every_command(tmp_path, db_url, monkeypatch):
     table = kit(course, db_url, "gradekit.grades.table", TINY)
     assert table.returncode == 0, table.stderr
     header, *lines = table.stdout.splitlines()
-    assert header.split() == ["student", "test_square/1", "test_square_negative/2", "total/3"]
-    assert sorted(line.split() for line in lines) == [["half", "1", "0", "1"], ["right", "1", "2", "3"]]
+    assert header.split() == ["student", "test_square/1", "test_square_negative/2", "tests/3", "raw/4", "penalty",
+                              "final/4"]
+    assert sorted(line.split() for line in lines) == [["half", "1", "0", "1", "1", "0", "1"],
+                                                      ["right", "1", "2", "3", "4", "0", "4"]]
 
     report = kit(course, db_url, "gradekit.grades.class_report", "--assignment", TINY)
     assert report.returncode == 0, report.stderr

@@ -15,7 +15,7 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets import Bool, List
 
-from gradekit.deadlines import LATE, ON_TIME, TOO_LATE, SoftHardDeadlines
+from gradekit.deadlines import LATE, ON_TIME, TOO_LATE, FinalScore, SoftHardDeadlines, final_score, shown_time
 
 MISSING = "missing"
 STATUS_TEXT = {
@@ -42,8 +42,8 @@ def local_time(utc_naive: datetime.datetime | None, timezone: str) -> datetime.d
 
 
 def when(instant: datetime.datetime) -> str:
-    """`07.03.2024 18:00 (MSK)`: day, minute and the zone's abbreviation."""
-    return f"{instant:%d.%m.%Y %H:%M} ({instant.tzname()})"
+    """`07.03.2024 18:00 МСК`: day, minute and the zone's abbreviation."""
+    return shown_time(instant)
 
 
 def penalty_text(status: str, late_fraction: float) -> str:
@@ -56,56 +56,58 @@ def penalty_text(status: str, late_fraction: float) -> str:
 
 
 def short_feedback(status: str, submitted: datetime.datetime | None, raw: float, penalty: float,
-                   final: float, max_score: float, late_fraction: float = 0.5) -> str:
+                   final: float, max_score: float, late_fraction: float = 0.5, out_of: float | None = None,
+                   extension: datetime.timedelta | None = None) -> str:
     """One Russian sentence for an LMS feedback column.
 
     Args:
         status: on_time, late, too_late or missing (as in the kit's export).
         submitted: the submission time, timezone-aware (None: unknown or missing).
-        raw, penalty, final, max_score: the export's scores.
+        raw, penalty, final, max_score: the export's scores (gradekit.deadlines.final_score).
         late_fraction: share of the score taken off between the two deadlines.
+        out_of: the LMS item's maximum, when it differs from max_score: the points are given in its scale.
+        extension: the student's extension, if one applied.
 
     Returns:
-        e.g. "Сдано 07.03.2024 18:00 (MSK): после мягкого срока, штраф 50 % баллов (−2.5).
-        Баллы: 5; итог: 2.5 из 5."
+        e.g. "Сдано 07.03.2024 18:00 МСК: после мягкого срока, штраф 50 % баллов (−50).
+        Баллы: 100; итог: 50 из 100."
     """
     if status == MISSING:
         return "Работа не сдана или не проверена."
+    factor = out_of / max_score if out_of and max_score else 1.0
     moment = f"Сдано {when(submitted)}" if submitted else "Сдано"
     rule = penalty_text(status, late_fraction)
     if status != ON_TIME:
-        rule += f" (−{number(penalty)})"
-    return (f"{moment}: {STATUS_SHORT[status]}, {rule}. Баллы: {number(raw)}; "
-            f"итог: {number(final)} из {number(max_score)}.")
+        rule += f" (−{number(penalty * factor)})"
+    extended = f" с учётом продления на {extension_text(extension)}" if extension else ""
+    return (f"{moment}: {STATUS_SHORT[status]}{extended}, {rule}. Баллы: {number(raw * factor)}; "
+            f"итог: {number(final * factor)} из {number(max_score * factor)}.")
 
 
-def deadline_note(deadlines: SoftHardDeadlines, submitted: datetime.datetime | None, seconds_late: float,
-                  extension: datetime.timedelta | None, score: float, penalty: float, max_score: float) -> str:
+def deadline_note(deadlines: SoftHardDeadlines, submitted: datetime.datetime | None,
+                  extension: datetime.timedelta | None, result: FinalScore) -> str:
     """The Markdown note at the top of a student's feedback.
 
     Args:
         deadlines: the course's SoftHardDeadlines (deadlines, timezone, penalty rule).
         submitted: the submission time, timezone-aware, or None when nbgrader has none.
-        seconds_late: nbgrader's total_seconds_late (extension included).
         extension: the student's extension, if any.
-        score: the notebook's score before the penalty; penalty: the penalty nbgrader applied.
-        max_score: the notebook's maximum.
+        result: the submission's final score (gradekit.deadlines.final_score).
 
     Returns:
         Markdown text in Russian.
     """
     zone = ZoneInfo(deadlines.timezone)
     shift = extension or datetime.timedelta(0)
-    soft = deadlines.soft_instant().astimezone(zone) + shift
-    hard = deadlines.hard_instant().astimezone(zone) + shift
-    status = deadlines.status(seconds_late)
+    soft, hard = deadlines.shown_deadlines(shift)
+    status = result.status
     lines = ["### Сроки сдачи и штраф", ""]
     if submitted is not None:
         lines.append(f"- **Время сдачи:** {when(submitted.astimezone(zone))}")
     else:
         lines.append("- **Время сдачи:** не указано (работа считается сданной вовремя)")
     extra = f" (с учётом продления на {extension_text(shift)})" if shift else ""
-    lines.append(f"- **Мягкий срок:** {when(soft)}; **жёсткий срок:** {when(hard)}{extra}")
+    lines.append(f"- **Мягкий срок:** {soft}; **жёсткий срок:** {hard}{extra}")
     lines.append(f"- **Статус:** {STATUS_TEXT[status]}")
     if status == ON_TIME:
         lines.append("- **Штраф:** нет")
@@ -113,10 +115,11 @@ def deadline_note(deadlines: SoftHardDeadlines, submitted: datetime.datetime | N
         rule = ("после мягкого срока снимается "
                 f"{number(deadlines.late_fraction * 100)} % баллов" if status == LATE
                 else "после жёсткого срока баллы не начисляются")
-        lines.append(f"- **Штраф:** −{number(penalty)} из {number(score)} набранных ({rule})")
-    lines.append(f"- **Итог:** {number(score - penalty)} из {number(max_score)}")
-    lines += ["", "Баллы за ручную проверку (выводы, контрольные вопросы) могут добавиться позже; "
-              "итоговая оценка — в ведомости курса."]
+        lines.append(f"- **Штраф:** −{number(result.penalty)} из {number(result.raw)} набранных ({rule})")
+    lines.append(f"- **Итог:** {number(result.final)} из {number(result.max_score)}")
+    if result.manual_pending:
+        lines += ["", "Часть ответов (выводы, контрольные вопросы) ещё не проверена вручную: баллы за них "
+                  "могут добавиться позже, итог пересчитается; итоговая оценка — в ведомости курса."]
     return "\n".join(lines)
 
 
@@ -149,15 +152,12 @@ class ExplainDeadline(Preprocessor):
         with Gradebook(info["db_url"]) as gradebook:
             try:
                 submission = gradebook.find_submission(info["assignment"], info["student"])
-                notebook = gradebook.find_submission_notebook(info["notebook"], info["assignment"],
-                                                              info["student"])
             except MissingEntry:
                 self.log.warning("No submission of %s in the gradebook: feedback without a deadline note",
                                  info["student"])
                 return nb, resources
             note = deadline_note(deadlines, local_time(submission.timestamp, deadlines.timezone),
-                                 submission.total_seconds_late, submission.extension,
-                                 notebook.score, notebook.late_submission_penalty or 0.0, notebook.max_score)
+                                 submission.extension, final_score(deadlines, submission))
         nb.cells = [cell for cell in nb.cells if not cell.metadata.get(MARKER)]
         nb.cells.insert(0, new_markdown_cell(note, metadata={MARKER: True}))
         return nb, resources

@@ -22,7 +22,7 @@ from nbgrader.api import MissingEntry
 
 from gradekit.cells import AssignmentCells, assignment_cells, grade_id, has_failed
 from gradekit.deadlines import LATE, ON_TIME, TOO_LATE
-from gradekit.grades.export import COLUMNS, MISSING
+from gradekit.grades.export import COLUMNS, MISSING, course_rows
 from gradekit.settings import CourseError, add_course_arguments, load_course
 
 STATUSES = (ON_TIME, LATE, TOO_LATE, MISSING)
@@ -121,6 +121,27 @@ def read_grades(path, assignment, grade_ids):
     if not students:
         raise ReportError(f"{path}: no rows for assignment {assignment!r}")
     return students, max((m for m in max_scores if m is not None), default=None)
+
+
+def check_final_scores_current(course, assignment, students, grades_path):
+    """Refuse a grades file whose final scores are no longer the gradebook's.
+
+    A TA may grade by hand after `nbgrader export`; the page would then show old final scores.
+    The gradebook's are worked out by the export's own code (gradekit.deadlines.final_score).
+    """
+    try:
+        current = {row["student_id"]: row for row in course_rows(course, assignment)[0]}
+    except CourseError as error:
+        raise ReportError(str(error)) from None
+    for student in students:
+        row = current.get(student.student_id)
+        if row is None:
+            continue
+        if student.status != row["status"] or abs((student.final_score or 0.0) - row["final_score"]) > 1e-9:
+            raise ReportError(
+                f"{grades_path}: older than the gradebook ({student.student_id}: {student.status} "
+                f"{student.final_score or 0:g} in the file, {row['status']} {row['final_score']:g} now); "
+                "run nbgrader export again")
 
 
 def read_cell_points(course, assignment) -> AssignmentCells:
@@ -273,6 +294,7 @@ def build_report(args):
     integrity = read_integrity(integrity_path)
     similarity = read_similarity(course_dir / "reports" / f"similarity_{assignment}.csv",
                                  course_dir / "reports" / f"similarity_{assignment}" / "index.html")
+    check_final_scores_current(course, assignment, students, grades_path)  # before anything is written
     max_score = max_score or sum(cells.points.values())
     return write_report(out_dir, assignment=assignment, students=students, max_score=max_score,
                         summary=summary(students), results=most_failed_first(results),

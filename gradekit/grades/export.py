@@ -1,8 +1,9 @@
 """`nbgrader export` plugin: one CSV row per student and assignment, with the late penalty and every grade cell.
 
-The late penalty is recomputed here on the full raw score (autograded plus
-manual grades): nbgrader's own penalty is computed at autograde time, before
-the manual grades exist.
+The scores come from `gradekit.deadlines.final_score`, the one function that
+works out the late penalty on the whole raw score (autograded plus manual), the
+same that keeps the gradebook's own penalty current. `course_rows` gives the
+same rows to the kit's other readers (LMS files, score table, class report).
 """
 import csv
 import datetime
@@ -13,16 +14,15 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from gradekit.cells import grade_ids_in_order
-from gradekit.deadlines import SoftHardDeadlines
+from gradekit.deadlines import SoftHardDeadlines, final_score, points
+from gradekit.settings import CourseError
 
 COLUMNS = ["student_id", "last_name", "first_name", "email", "assignment", "timestamp", "status",
            "seconds_late", "raw_score", "late_penalty", "final_score", "max_score"]
 MISSING = "missing"
 
 
-def score(value):
-    """Scores as short decimals (3.75, not 3.7500000000000004)."""
-    return round(float(value or 0.0), 4)
+score = points  # the name the kit's readers import
 
 
 def was_graded(submission):
@@ -72,18 +72,17 @@ class KitCsvExport(ExportPlugin):
         row = dict(student_id=student.id, last_name=student.last_name or "", first_name=student.first_name or "",
                    email=student.email or "", assignment=assignment.name, max_score=score(assignment.max_score),
                    timestamp="", status=MISSING, seconds_late=0, raw_score=0.0, late_penalty=0.0,
-                   final_score=0.0, cells={})
+                   final_score=0.0, manual_pending=False, extension=None, cells={})
         try:
             submission = gradebook.find_submission(assignment.name, student.id)
         except MissingEntry:
             return row
         if not was_graded(submission):
             return row
-        seconds_late = submission.total_seconds_late
-        raw = score(submission.score)
-        penalty = score(deadlines.penalty(raw, seconds_late))
-        row.update(status=deadlines.status(seconds_late), seconds_late=round(seconds_late, 3), raw_score=raw,
-                   late_penalty=penalty, final_score=score(raw - penalty))
+        result = final_score(deadlines, submission)
+        row.update(status=result.status, seconds_late=round(result.seconds_late, 3), raw_score=result.raw,
+                   late_penalty=result.penalty, final_score=result.final, manual_pending=result.manual_pending,
+                   extension=submission.extension)
         if submission.timestamp is not None:
             utc = submission.timestamp.replace(tzinfo=datetime.UTC)
             row["timestamp"] = utc.astimezone(zone).isoformat(" ")
@@ -91,3 +90,28 @@ class KitCsvExport(ExportPlugin):
             for grade in notebook.grades:
                 row["cells"][grade.name] = score(grade.score)
         return row
+
+
+def course_rows(course, assignment: str) -> tuple[list[dict], float]:
+    """The export's row for every gradebook student of one assignment, for the kit's other readers.
+
+    Args:
+        course: the loaded Course (gradekit.settings.load_course).
+        assignment: the assignment's name.
+
+    Returns:
+        KitCsvExport.row of each student in gradebook order, and the assignment's max score.
+
+    Raises:
+        CourseError: the gradebook has no such assignment.
+    """
+    exporter = KitCsvExport(config=course.config)
+    deadlines = SoftHardDeadlines(config=course.config)
+    zone = ZoneInfo(deadlines.timezone)
+    with course.gradebook() as gradebook:
+        try:
+            found = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(f"the gradebook has no assignment {assignment!r}") from None
+        rows = [exporter.row(gradebook, found, student, deadlines, zone) for student in gradebook.students]
+        return rows, score(found.max_score)
