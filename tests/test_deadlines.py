@@ -182,7 +182,7 @@ def test_extension_command(fresh_release):
     command = [sys.executable, "-m", "gradekit.submitted.extensions", "ext_student", "--days", "3"]
     result = subprocess.run(command, cwd=course, env=tool_environment(), text=True, capture_output=True)
     assert result.returncode == 0, result.stderr
-    assert "soft deadline 2024-03-04 00:00 MSK, hard deadline 2024-03-18 00:00 MSK" in result.stdout
+    assert "soft deadline 03.03.2024 23:59 МСК, hard deadline 17.03.2024 23:59 МСК" in result.stdout
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(ASSIGNMENT, "ext_student").extension == datetime.timedelta(days=3)
     unknown = subprocess.run(command[:3] + ["nobody", "--days", "1"], cwd=course, env=tool_environment(),

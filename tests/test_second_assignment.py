@@ -67,7 +67,7 @@ def test_a_second_lab_through_every_command(tmp_path, db_url, monkeypatch):
 
     extension = kit(course, db_url, "gradekit.submitted.extensions", "half", "--days", "2", "--assignment", TINY)
     assert extension.returncode == 0, extension.stderr
-    assert extension.stdout.strip() == "half: soft deadline 2024-03-03 00:00 MSK, hard deadline 2024-03-17 00:00 MSK"
+    assert extension.stdout.strip() == "half: soft deadline 02.03.2024 23:59 МСК, hard deadline 16.03.2024 23:59 МСК"
 
     run_nbgrader(["generate_feedback", TINY], course, env_extra=db_env)
     feedback = (course / "feedback" / "right" / TINY / f"{TINY}.html").read_text(encoding="utf-8")

@@ -58,7 +58,10 @@ def main(argv=None):
     except (ValueError, MissingEntry, CourseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"{args.student}: soft deadline {soft:%Y-%m-%d %H:%M %Z}, hard deadline {hard:%Y-%m-%d %H:%M %Z}")
+    # as the course states its deadlines (and the feedback note shows them): "02.03.2024 23:59 МСК"
+    deadlines = SoftHardDeadlines(config=course.config)
+    shown_soft, shown_hard = deadlines.shown_deadlines(soft - deadlines.soft_instant())
+    print(f"{args.student}: soft deadline {shown_soft}, hard deadline {shown_hard}")
     return 0
 
 
