@@ -57,11 +57,12 @@ c.Execute.error_on_timeout = {
     "traceback": [f"CellTimeoutError: {_TIMEOUT_MESSAGE}"],
 }
 
-# Grading faults (docs/decisions.md "Grading faults"): a locked cell raising one of these is the grader's
-# failure, not the student's (the course's MNIST missing or broken, a hidden check's own bug): the student's
-# grading stops, nothing is saved, the command exits non-zero and names them; the next run grades them.
-c.ResilientExecute.fault_errors = ["GraderFault", "MNISTNotFoundError", "MNISTDownloadError", "MNISTChecksumError",
-                                   "MNISTFormatError"]
+# Grading faults (docs/decisions.md "Grading faults"): the student's grading stops, nothing is saved, the
+# command exits non-zero and names them; the next run grades them. A locked cell raising GraderFault (a hidden
+# check's own bug) is one (ResilientExecute.fault_errors' default); one raising an error of the course's MNIST
+# is one when the solution, run again in a fresh kernel, fails too (else the student's code caused it).
+c.ResilientExecute.data_errors = ["MNISTNotFoundError", "MNISTDownloadError", "MNISTChecksumError",
+                                  "MNISTFormatError"]
 
 # Autograde with the kit's preprocessors in place of nbgrader's: a dying kernel costs
 # only the cells after it, and deleted test cells really come back.

@@ -7,6 +7,7 @@ recorded, and full marks for the right answer after the fix, with the same plain
 """
 import csv
 import json
+import shutil
 import subprocess
 import sys
 
@@ -120,6 +121,20 @@ def test_every_fault_class_then_the_same_plain_command_grades(tmp_path):
 
     code, output = autograde(course)
     assert code == 0 and "Autograde summary: graded 0, faults 0, skipped 2" in output
+
+    # the course's data failing because of the student's own code (here their cell points MNIST_PATH
+    # elsewhere; in the samples, memory_hog_train's exhausted memory) is their result, not a fault
+    sneaky = course / "submitted" / "sneaky" / TINY
+    shutil.copytree(course / "submitted" / "right" / TINY, sneaky)
+    notebook = nbformat.read(sneaky / f"{TINY}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "square":
+            cell.source = "import os\nos.environ['MNIST_PATH'] = '/no/such/mnist.pkl.gz'\n" + cell.source
+    nbformat.write(notebook, sneaky / f"{TINY}.ipynb")
+    code, output = autograde(course)
+    assert code == 0, output[-3000:]
+    assert FAULT_MARK not in output and "the solution still loads the data in a fresh kernel" in output
+    assert auto_scores(course)["sneaky"] == 3.0
 
 
 def test_the_parallel_grader_reports_faults_without_retrying(tmp_path):

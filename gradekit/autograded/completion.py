@@ -146,7 +146,10 @@ class GradingRecords:
         from gradekit.autograded.preflight import enabled, run_preflight
 
         config = running_config(self.config)
-        if assignment in self.checked or not enabled(config):
+        if not enabled(config):
+            RUN.preflight = "off (c.Preflight.enabled = False)"
+            return
+        if assignment in self.checked:
             return
         log = get_logger()
         log.info("Preflight: grading the solution of %s in this grading environment", assignment)

@@ -98,6 +98,14 @@ class ResilientExecute(Execute):
              "GraderFault is what a hidden check raises for a bug of its own (gradekit.hidden_checks).",
     ).tag(config=True)
 
+    data_errors = List(
+        Unicode(),
+        help="Names of exceptions that mean the course's data could not be loaded (e.g. MNISTNotFoundError). "
+             "Raised by a locked cell, they are a grading fault only if the assignment's solution, run again "
+             "in a fresh kernel, fails too; if it passes, the student's code caused them (it used up the "
+             "memory, changed the environment) and they are the student's result.",
+    ).tag(config=True)
+
     @default("sandbox")
     def _sandbox_default(self):
         return sandbox_requested()
@@ -129,6 +137,7 @@ class ResilientExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._setup = setup_cells(nb)
         self._student = ((resources or {}).get("nbgrader") or {}).get("student")  # None: the preflight
+        self._assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
         try:
             return super().preprocess(nb, resources, km)
         except GradingFault as fault:
@@ -171,9 +180,24 @@ class ResilientExecute(Execute):
             self._stop_reason = NOT_RUN_AFTER_KERNEL_LOST
         # a setup cell failing in any way (the kernel dying in it included) is the grader's fault
         cause = fault_of_cell(cell, index, self._setup, set(self.fault_errors))
+        if cause is None and self._student is not None:
+            cause = self.data_fault(cell, index)
         if cause:
             raise GradingFault(cause)
         return cell, resources
+
+    def data_fault(self, cell, index):
+        """The cause of a data fault in this cell, confirmed by the solution failing in a fresh kernel too."""
+        cause = fault_of_cell(cell, index, set(), set(self.data_errors))
+        if cause is None:
+            return None
+        from gradekit.autograded.preflight import solution_still_passes
+
+        if solution_still_passes(self.config, self._assignment):
+            self.log.warning("%s: %s; the solution still loads the data in a fresh kernel, so this is the "
+                             "student's result, not a fault", self._student, cause)
+            return None
+        return f"{cause} (the solution fails in a fresh kernel too)"
 
     @default("timeout_func")
     def _timeout_func_default(self):

@@ -12,8 +12,10 @@ may count (docs/decisions.md, "Grading faults"):
   hidden checks and calls `make_checks()`);
 - a locked cell (code from the master notebook, tests included) raises one of the
   errors the course names as grader-side (`ResilientExecute.fault_errors`): a hidden
-  check reporting a bug of its own (`gradekit.hidden_checks.GraderFault`), the course
-  data missing (`MNISTNotFoundError`, ...).
+  check reporting a bug of its own (`gradekit.hidden_checks.GraderFault`);
+- a locked cell raises an error of the course's data (`ResilientExecute.data_errors`:
+  `MNISTNotFoundError`, ...) and the assignment's solution, run again in a fresh
+  kernel, fails too (if it passes, the student's code caused the error).
 
 `ResilientExecute` raises `GradingFault` for these. nbgrader then removes the
 student's autograded folder, grades the other students and exits non-zero; no

@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -36,7 +37,7 @@ from nbgrader.utils import has_failed, is_grade, setenv
 from traitlets import Bool, Unicode, default
 from traitlets.config import Configurable
 
-from gradekit.autograded.faults import GradingFault, error_outputs, one_line
+from gradekit.autograded.faults import GradingFault, describe_cell, error_outputs, one_line
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # gradekit/
 # What decides how a notebook is executed and judged, besides the course's own files.
@@ -143,25 +144,30 @@ def grade_solution(config, source_dir: Path, assignment: str) -> Verdict:
         for path in notebooks:
             nb = nbformat.read(work / path.name, as_version=4)
             executor = ResilientExecute(config=config)
+            # as nbgrader's autograde runs it (which, when this is its re-check, has set it already: nbgrader's
+            # setenv does not nest)
+            marked = nullcontext() if os.environ.get("NBGRADER_EXECUTION") else setenv(NBGRADER_EXECUTION="autograde")
             try:
-                with setenv(NBGRADER_EXECUTION="autograde"):
+                with marked:
                     nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)}})
             except GradingFault as fault:
                 return Verdict(assignment, False, f"{path.name}: {fault.cause}")
-            for cell in nb.cells:
-                if not (is_grade(cell) and cell.cell_type == "code"):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
                     continue
-                total += 1
-                if has_failed(cell):
-                    errors = error_outputs(cell)
+                test = is_grade(cell)
+                total += test
+                errors = error_outputs(cell)
+                # every test passes, and no other cell of the solution fails (loading the data, say)
+                if (test and has_failed(cell)) or errors:
                     why = one_line(errors[0].get("ename", ""), errors[0].get("evalue", "")) if errors \
                         else "it wrote to stderr"
-                    failures.append(f"{cell.metadata.nbgrader.get('grade_id')}: {why}")
-                else:
+                    failures.append(f"{describe_cell(cell, index)}: {why}")
+                elif test:
                     passed += 1
     if failures:
-        return Verdict(assignment, False, f"the solution fails {len(failures)} of {total} tests in this grading "
-                                          f"environment: " + "; ".join(failures))
+        return Verdict(assignment, False, f"the solution fails in this grading environment ({passed} of {total} "
+                                          f"tests pass): " + "; ".join(failures))
     return Verdict(assignment, True, f"the solution passes all {total} tests")
 
 
@@ -201,6 +207,32 @@ def run_preflight(course_root: Path, config, assignment: str, use_cache: bool = 
             record.write_text(json.dumps({"assignment": assignment, "detail": verdict.detail,
                                           "time": time.time()}), encoding="utf-8")
         return verdict
+
+
+# {(course root, assignment): (passed, when)} of the re-checks made while grading (solution_still_passes)
+_RECHECKS: dict[tuple[str, str], tuple[bool, float]] = {}
+RECHECK_VALID = 600.0  # s a re-check's answer is reused for other students
+
+
+def solution_still_passes(config, assignment: str) -> bool:
+    """Whether the assignment's solution passes now, run afresh (no cache) in the grading environment.
+
+    Asked when a student's grading meets a course-data error: if the solution still passes, the data is
+    there and the student's code caused the error. The answer is reused for RECHECK_VALID seconds.
+
+    Args:
+        config: the running command's config.
+        assignment: the assignment being graded.
+    Returns:
+        True when the solution passes.
+    """
+    root = str(config.CourseDirectory.root or os.getcwd())
+    known = _RECHECKS.get((root, assignment))
+    if known is not None and time.monotonic() - known[1] < RECHECK_VALID:
+        return known[0]
+    passed = run_preflight(Path(root), config, assignment, use_cache=False).passed
+    _RECHECKS[(root, assignment)] = (passed, time.monotonic())
+    return passed
 
 
 def enabled(config) -> bool:
