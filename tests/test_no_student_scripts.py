@@ -302,8 +302,10 @@ def feedback(tmp_path_factory):
             comment.manual_comment = "Комментарий проверяющего.\n\n" + hostile_markdown(f"comment_{grade_id}")
         gradebook.db.commit()
     # control: the same feedback with nbgrader's stock exporter, moved aside
+    # (the course's HTMLExporter settings sanitise for the Formgrader: the control turns them off)
     run_nbgrader(["generate_feedback", TINY, "--log-level=ERROR",
-                  "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter"], course)
+                  "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter",
+                  "--HTMLExporter.sanitize_html=False", "--HTMLExporter.filters={}"], course)
     (course / "feedback").rename(course / "feedback_stock")
     run_nbgrader(["generate_feedback", TINY, "--log-level=ERROR"], course)
     return {name: course / folder / STUDENT / TINY / f"{TINY}.html"

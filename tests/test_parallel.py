@@ -160,7 +160,7 @@ def test_graded_students_are_skipped_unless_forced(parallel_run, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert list(summary) == ["correct"]
     assert summary["correct"]["status"] == "skipped" and summary["correct"]["attempts"] == 1
-    assert "0 graded, 0 regraded (an earlier grading was interrupted), 1 skipped" in result.stdout
+    assert "Autograde summary: graded 0, faults 0, skipped 1 (already autograded; --force regrades)" in result.stdout
     assert notebook.stat().st_mtime_ns == before
 
 
