@@ -143,24 +143,13 @@ class GradingRecords:
 
         nbgrader lets the SystemExit through its per-student error handling: the run stops at once.
         """
-        from gradekit.autograded.preflight import enabled, run_preflight
+        from gradekit.autograded.preflight import require_preflight
 
-        config = running_config(self.config)
-        if not enabled(config):
-            RUN.preflight = "off (c.Preflight.enabled = False)"
-            return
         if assignment in self.checked:
             return
-        log = get_logger()
-        log.info("Preflight: grading the solution of %s in this grading environment", assignment)
+        config = running_config(self.config)
         root = Path(config.CourseDirectory.root or os.getcwd())
-        verdict = run_preflight(root, config, assignment)
-        RUN.preflight = verdict.line()
-        if not verdict.passed:
-            raise SystemExit(f"ERROR: Preflight {verdict.line()}\nNothing was graded: the grader's environment "
-                             "is at fault, not the students. Fix it (python -m gradekit.autograded.preflight "
-                             f"{assignment} checks it alone) and run the same command again.")
-        log.info("Preflight: %s", verdict.line())
+        RUN.preflight = require_preflight(root, config, assignment, get_logger().info)
         self.checked.add(assignment)
 
     def after(self, assignment: str, student: str, notebooks: list[str]) -> None:

@@ -342,18 +342,9 @@ def main(argv=None):
 
 def check_solution(course, assignment):
     """The preflight before any student (gradekit.autograded.preflight); stops the command if it fails."""
-    from gradekit.autograded.preflight import enabled, run_preflight
+    from gradekit.autograded.preflight import require_preflight
 
-    if not enabled(course.config):
-        return "off (c.Preflight.enabled = False)"
-    print(f"Preflight: grading the solution of {assignment} in this grading environment ...", flush=True)
-    verdict = run_preflight(course.root, course.config, assignment)
-    print(f"Preflight: {verdict.line()}", flush=True)
-    if not verdict.passed:
-        raise SystemExit("ERROR: nothing was graded: the grader's environment is at fault, not the students. "
-                         "Fix it and run the same command again.")
-    return verdict.line()
-
+    return require_preflight(course.root, course.config, assignment, lambda line: print(line, flush=True))
 
 if __name__ == "__main__":
     try:

@@ -240,6 +240,32 @@ def enabled(config) -> bool:
     return Preflight(config=config).enabled
 
 
+OFF = "off (c.Preflight.enabled = False)"
+
+
+def require_preflight(course_root: Path, config, assignment: str, report) -> str:
+    """The preflight before any student, for every grading command: stops the command if it fails.
+
+    Args:
+        course_root: the course directory.
+        config: the running command's config.
+        assignment: the assignment about to be graded.
+        report: called with each line to show (the command's log or stdout).
+    Returns:
+        The verdict's line for the run's summary (OFF when c.Preflight.enabled is False).
+    """
+    if not enabled(config):
+        return OFF
+    report(f"Preflight: grading the solution of {assignment} in this grading environment ...")
+    verdict = run_preflight(Path(course_root), config, assignment)
+    report(f"Preflight: {verdict.line()}")
+    if not verdict.passed:
+        raise SystemExit(f"ERROR: Preflight {verdict.line()}\nNothing was graded: the grader's environment is at "
+                         f"fault, not the students. Fix it (python -m gradekit.autograded.preflight {assignment} "
+                         "checks it alone) and run the same command again.")
+    return verdict.line()
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m gradekit.autograded.preflight [ASSIGNMENT]`: grade the solution now; exit 1 if it fails."""
     from gradekit.course import tool_environment
